@@ -1,0 +1,61 @@
+# ChatGepeto — `make run` starts the app, `make test` runs the tests. `make help` lists the rest.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3.11
+BACKEND := backend
+VENV := $(BACKEND)/.venv
+BIN := $(VENV)/bin
+EVAL_DATA ?= ../shared/eval
+STAMP := $(VENV)/.installed
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help install run test lint format test-postgres test-chroma-server bench eval clean
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# torch first, pinned: pip takes the CPU build from this machine's disk (a bare `torch` pulls CUDA).
+$(STAMP): $(BIN)/python $(BACKEND)/pyproject.toml
+	$(BIN)/pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/pip install -q torch==2.13.0 2>&1 | grep -v "^WARNING: Location" ; test $${PIPESTATUS[0]} -eq 0
+	$(BIN)/pip install -q -e '$(BACKEND)[dev]' 2>&1 | grep -v "^WARNING: Location" ; test $${PIPESTATUS[0]} -eq 0
+	touch $@
+
+install: $(STAMP) ## Set up backend/.venv with everything (starts nothing)
+
+run: install ## Set up and start the app on http://localhost:8000 (API docs at /api/docs)
+	cd $(BACKEND) && .venv/bin/chatgepeto serve
+
+test: install ## Set up and run the tests (pytest) and the linter (ruff)
+	cd $(BACKEND) && .venv/bin/ruff check src tests && .venv/bin/ruff format --check src tests
+	cd $(BACKEND) && .venv/bin/pytest -q
+
+test-postgres: install ## The test suite against PostgreSQL (TEST_DATABASE_URL, default local `test`)
+	cd $(BACKEND) && TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} .venv/bin/pytest -q
+
+test-chroma-server: install ## The test suite against a real `chroma run` server started by the tests
+	cd $(BACKEND) && TEST_CHROMA_SERVER=1 .venv/bin/pytest -q tests/api tests/retrieval
+
+lint: install ## Check style (ruff)
+	cd $(BACKEND) && .venv/bin/ruff check src tests && .venv/bin/ruff format --check src tests
+
+format: install ## Fix style (ruff)
+	cd $(BACKEND) && .venv/bin/ruff check --fix src tests && .venv/bin/ruff format src tests
+
+eval: install ## Retrieval quality: BEIR SciFact and the pt/en course-PDF questions (needs ../shared/eval)
+	cd $(BACKEND) && ./eval/run_eval.sh $(abspath $(EVAL_DATA))
+
+bench: install ## Speed: ingestion of the course PDFs, /api/search and /api/ask latency
+	cd $(BACKEND) && .venv/bin/python eval/bench.py --docs $(abspath $(EVAL_DATA))/docs
+
+clean: ## Remove the virtual environment and local data
+	rm -rf $(VENV) $(BACKEND)/data

@@ -1,0 +1,1 @@
+"""Answering: prompts, the LLM, extractive answers, citations and conversations."""

@@ -1,0 +1,365 @@
+"""Answer a question in a conversation: rewrite, retrieve, generate or extract, store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.output_parsers import StrOutputParser
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from chatgepeto.answering.citations import citations_for
+from chatgepeto.answering.extractive import NOTHING_FOUND, extractive_answer
+from chatgepeto.answering.prompts import (
+    answer_prompt,
+    condense_prompt,
+    format_history,
+    format_passages,
+)
+from chatgepeto.errors import InvalidInput, NotFound
+from chatgepeto.ingestion.text import detect_language
+from chatgepeto.observability.logging import get_logger
+from chatgepeto.observability.metrics import (
+    ANSWERS,
+    LLM_FIRST_TOKEN_SECONDS,
+    LLM_SECONDS,
+    LLM_TOKENS,
+)
+from chatgepeto.retrieval.hybrid import HybridRetriever, SearchResult
+from chatgepeto.storage.db import session_scope
+from chatgepeto.storage.models import Collection, Conversation, Message, new_id
+
+log = get_logger(__name__)
+
+HISTORY_TURNS = 6
+
+
+@dataclass
+class AnswerResult:
+    answer: str
+    citations: list[dict[str, Any]]
+    conversation_id: str
+    message_id: str
+    mode: str  # generated | extractive
+    provider: str | None = None
+    model: str | None = None
+    incomplete: bool = False
+    usage: dict[str, int] = field(default_factory=dict)
+    latency_ms: float = 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "answer": self.answer,
+            "citations": self.citations,
+            "conversation_id": self.conversation_id,
+            "message_id": self.message_id,
+            "mode": self.mode,
+            "provider": self.provider,
+            "model": self.model,
+            "incomplete": self.incomplete,
+        }
+
+
+@dataclass(frozen=True)
+class Started:
+    conversation_id: str
+    message_id: str
+
+
+@dataclass(frozen=True)
+class Delta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    result: AnswerResult
+
+
+@dataclass(frozen=True)
+class Failed:
+    message: str
+    result: AnswerResult
+
+
+Event = Started | Delta | Finished | Failed
+
+
+@dataclass
+class _Turn:
+    question: str
+    language: str
+    conversation_id: str
+    message_id: str
+    standalone: str
+    results: list[SearchResult]
+    started: float
+
+
+class Answerer:
+    """The question-answering pipeline over one collection."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        retriever: HybridRetriever,
+        llm: BaseChatModel | None,
+        *,
+        k: int = 6,
+        model_name: str | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.retriever = retriever
+        self.llm = llm
+        self.k = k
+        self.model_name = model_name
+
+    # -- preparation -------------------------------------------------------------------------
+
+    def _prepare(
+        self,
+        question: str,
+        collection_id: str,
+        conversation_id: str | None,
+        user_id: str | None,
+    ) -> _Turn:
+        started = time.perf_counter()
+        question = question.strip()
+        with session_scope(self.sessions) as session:
+            if session.get(Collection, collection_id) is None:
+                raise NotFound(f"Collection {collection_id!r} does not exist.")
+            if conversation_id:
+                conversation = session.get(Conversation, conversation_id)
+                if conversation is None:
+                    raise NotFound(f"Conversation {conversation_id!r} does not exist.")
+                if conversation.collection_id != collection_id:
+                    raise InvalidInput(
+                        "This conversation belongs to another collection; start a new one."
+                    )
+            else:
+                conversation = Conversation(
+                    collection_id=collection_id, user_id=user_id, title=question[:120]
+                )
+                session.add(conversation)
+                session.flush()
+            history = [
+                (m.role, m.content)
+                for m in session.scalars(
+                    select(Message)
+                    .where(Message.conversation_id == conversation.id)
+                    .order_by(Message.created_at.desc())
+                    .limit(HISTORY_TURNS)
+                )
+            ][::-1]
+            standalone = self._standalone(question, history)
+            # The question is stored first, so it survives whatever happens to the answer.
+            session.add(
+                Message(
+                    conversation_id=conversation.id,
+                    role="user",
+                    content=question,
+                    standalone_question=standalone if standalone != question else None,
+                )
+            )
+            conversation.updated_at = datetime.now(UTC)
+            conversation_id = conversation.id
+        results = self.retriever.search(collection_id, standalone, self.k)
+        return _Turn(
+            question=question,
+            language=detect_language(question),
+            conversation_id=conversation_id,
+            message_id=new_id(),
+            standalone=standalone,
+            results=results,
+            started=started,
+        )
+
+    def _standalone(self, question: str, history: list[tuple[str, str]]) -> str:
+        """Rewrite a follow-up into a standalone question (needs an LLM and some history)."""
+        if self.llm is None or not history:
+            return question
+        try:
+            chain = condense_prompt | self.llm | StrOutputParser()
+            rewritten = chain.invoke(
+                {"history": format_history(history), "question": question}
+            ).strip()
+        except Exception as exc:
+            log.warning("condense_failed", error=str(exc))
+            return question
+        return rewritten[:4000] or question
+
+    # -- storing -----------------------------------------------------------------------------
+
+    def _store(self, turn: _Turn, result: AnswerResult) -> None:
+        with session_scope(self.sessions) as session:
+            session.add(
+                Message(
+                    id=result.message_id,
+                    conversation_id=turn.conversation_id,
+                    role="assistant",
+                    content=result.answer,
+                    mode=result.mode,
+                    citations=result.citations,
+                    provider=result.provider,
+                    model=result.model,
+                    latency_ms=result.latency_ms,
+                    incomplete=result.incomplete,
+                )
+            )
+            conversation = session.get(Conversation, turn.conversation_id)
+            if conversation is not None:
+                conversation.updated_at = datetime.now(UTC)
+        ANSWERS.labels(result.mode, "incomplete" if result.incomplete else "ok").inc()
+
+    def _result(
+        self, turn: _Turn, answer: str, citations: list[dict[str, Any]], **kw: Any
+    ) -> AnswerResult:
+        return AnswerResult(
+            answer=answer,
+            citations=citations,
+            conversation_id=turn.conversation_id,
+            message_id=turn.message_id,
+            latency_ms=round((time.perf_counter() - turn.started) * 1000, 1),
+            **kw,
+        )
+
+    def _extractive(self, turn: _Turn) -> AnswerResult:
+        answer, citations = extractive_answer(turn.standalone, turn.results, turn.language)
+        return self._result(turn, answer, citations, mode="extractive", provider="extractive")
+
+    # -- answering ---------------------------------------------------------------------------
+
+    def answer(
+        self,
+        question: str,
+        collection_id: str,
+        conversation_id: str | None = None,
+        user_id: str | None = None,
+    ) -> AnswerResult:
+        """Answer and store; the whole answer at once."""
+        final: AnswerResult | None = None
+        for event in self.stream(question, collection_id, conversation_id, user_id):
+            if isinstance(event, Finished | Failed):
+                final = event.result
+        assert final is not None
+        return final
+
+    def stream(
+        self,
+        question: str,
+        collection_id: str,
+        conversation_id: str | None = None,
+        user_id: str | None = None,
+    ) -> Iterator[Event]:
+        """Answer as events: Started, Delta…, then Finished or Failed; stored either way."""
+        turn = self._prepare(question, collection_id, conversation_id, user_id)
+        yield Started(turn.conversation_id, turn.message_id)
+
+        if self.llm is None or not turn.results:
+            if not turn.results and self.llm is not None:
+                result = self._result(
+                    turn,
+                    NOTHING_FOUND.get(turn.language, NOTHING_FOUND["en"]),
+                    [],
+                    mode="generated",
+                    provider="none",
+                )
+            else:
+                result = self._extractive(turn)
+            yield Delta(result.answer)
+            self._store(turn, result)
+            yield Finished(result)
+            return
+
+        yield from self._generate(turn)
+
+    def _generate(self, turn: _Turn) -> Iterator[Event]:
+        provider, model = "groq", self.model_name
+        chain = answer_prompt | self.llm
+        inputs = {"passages": format_passages(turn.results), "question": turn.question}
+        parts: list[str] = []
+        usage: dict[str, int] = {}
+        started = time.perf_counter()
+        first_token_at: float | None = None
+        try:
+            for chunk in chain.stream(inputs):
+                text = chunk.content if isinstance(chunk.content, str) else ""
+                if getattr(chunk, "usage_metadata", None):
+                    usage = dict(chunk.usage_metadata)
+                if not text:
+                    continue
+                if first_token_at is None:
+                    first_token_at = time.perf_counter()
+                    LLM_FIRST_TOKEN_SECONDS.labels(provider, model).observe(
+                        first_token_at - started
+                    )
+                parts.append(text)
+                yield Delta(text)
+        except GeneratorExit:
+            # The client went away mid-answer: keep what was said, marked incomplete.
+            if parts:
+                answer = "".join(parts)
+                self._store(
+                    turn,
+                    self._result(
+                        turn,
+                        answer,
+                        citations_for(answer, turn.results, turn.standalone),
+                        mode="generated",
+                        provider=provider,
+                        model=model,
+                        incomplete=True,
+                    ),
+                )
+            raise
+        except Exception as exc:
+            log.warning("llm_failed", error=str(exc), tokens_sent=bool(parts))
+            if not parts:
+                # Nothing reached the student yet: the extractive answer never fails.
+                result = self._extractive(turn)
+                yield Delta(result.answer)
+                self._store(turn, result)
+                yield Finished(result)
+                return
+            answer = "".join(parts)
+            result = self._result(
+                turn,
+                answer,
+                citations_for(answer, turn.results, turn.standalone),
+                mode="generated",
+                provider=provider,
+                model=model,
+                incomplete=True,
+            )
+            self._store(turn, result)
+            yield Failed("The language model stopped before finishing the answer.", result)
+            return
+        answer = "".join(parts).strip()
+        LLM_SECONDS.labels(provider, model).observe(time.perf_counter() - started)
+        for kind in ("input_tokens", "output_tokens"):
+            if usage.get(kind):
+                LLM_TOKENS.labels(provider, model, kind).inc(usage[kind])
+        result = self._result(
+            turn,
+            answer,
+            citations_for(answer, turn.results, turn.standalone),
+            mode="generated",
+            provider=provider,
+            model=model,
+            usage=usage,
+        )
+        self._store(turn, result)
+        log.info(
+            "answered",
+            provider=provider,
+            model=model,
+            latency_ms=result.latency_ms,
+            ttft_ms=round(((first_token_at or started) - started) * 1000, 1),
+            usage=usage,
+        )
+        yield Finished(result)

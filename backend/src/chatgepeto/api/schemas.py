@@ -1,0 +1,206 @@
+"""Request and response models of the HTTP API (validation and the OpenAPI spec)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from flask_openapi3 import FileStorage
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    request_id: str | None = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+# -- collections ------------------------------------------------------------------------------
+
+
+class CollectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Name
+    description: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class CollectionPath(BaseModel):
+    collection_id: str = Field(max_length=64)
+
+
+class CollectionOut(BaseModel):
+    id: str
+    name: str
+    description: str
+    documents: int
+    created_at: datetime
+
+
+class CollectionList(BaseModel):
+    items: list[CollectionOut]
+
+
+# -- documents and jobs -----------------------------------------------------------------------
+
+
+class UploadForm(BaseModel):
+    files: list[FileStorage]
+
+
+class DocumentPath(BaseModel):
+    document_id: str = Field(max_length=64)
+
+
+class DocumentOut(BaseModel):
+    id: str
+    collection_id: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    pages: int | None
+    chunks: int
+    status: Literal["queued", "running", "ready", "failed"]
+    progress: float
+    error: str | None
+    created_at: datetime
+
+
+class DocumentList(BaseModel):
+    items: list[DocumentOut]
+
+
+class UploadItem(BaseModel):
+    id: str
+    filename: str
+    status: str
+    job_id: str | None
+    duplicate: bool = False
+
+
+class UploadOut(BaseModel):
+    items: list[UploadItem]
+
+
+class JobPath(BaseModel):
+    job_id: str = Field(max_length=64)
+
+
+class JobOut(BaseModel):
+    id: str
+    status: Literal["queued", "running", "ready", "failed"]
+    progress: float
+    error: str | None
+    document_id: str | None
+
+
+# -- search and ask ---------------------------------------------------------------------------
+
+
+class SearchIn(BaseModel):
+    question: Question
+    collection_id: str = Field(max_length=64)
+    k: int = Field(default=6, ge=1, le=50)
+
+
+class SearchHit(BaseModel):
+    chunk_id: str
+    document_id: str
+    filename: str
+    page: int | None
+    text: str
+    score: float
+
+
+class SearchOut(BaseModel):
+    results: list[SearchHit]
+
+
+class AskIn(BaseModel):
+    question: Question
+    collection_id: str = Field(max_length=64)
+    conversation_id: str | None = Field(default=None, max_length=64)
+    user_id: str | None = Field(default=None, max_length=200)
+
+
+class Citation(BaseModel):
+    id: int
+    document_id: str
+    filename: str
+    page: int | None
+    quote: str
+    chunk_id: str | None = None
+
+
+class AskOut(BaseModel):
+    answer: str
+    citations: list[Citation]
+    conversation_id: str
+    message_id: str
+    mode: Literal["generated", "extractive"]
+    provider: str | None = None
+    model: str | None = None
+    incomplete: bool = False
+
+
+# -- conversations ----------------------------------------------------------------------------
+
+
+class ConversationQuery(BaseModel):
+    user_id: str | None = Field(default=None, max_length=200)
+    collection_id: str | None = Field(default=None, max_length=64)
+    q: str | None = Field(default=None, max_length=200)
+    from_: datetime | None = Field(default=None, alias="from")
+    to: datetime | None = None
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=200)
+
+
+class ConversationPath(BaseModel):
+    conversation_id: str = Field(max_length=64)
+
+
+class ConversationSummary(BaseModel):
+    id: str
+    collection_id: str
+    user_id: str | None
+    title: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConversationList(BaseModel):
+    items: list[ConversationSummary]
+    next_cursor: str | None
+
+
+class MessageOut(BaseModel):
+    id: str
+    role: Literal["user", "assistant"]
+    content: str
+    mode: str | None
+    citations: list[dict[str, Any]]
+    provider: str | None
+    model: str | None
+    incomplete: bool
+    created_at: datetime
+
+
+class ConversationOut(ConversationSummary):
+    messages: list[MessageOut]
+
+
+class MessagePath(BaseModel):
+    message_id: str = Field(max_length=64)
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rating: Literal["up", "down"]
+    comment: Annotated[str, StringConstraints(max_length=2000)] | None = None

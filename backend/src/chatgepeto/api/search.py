@@ -1,0 +1,71 @@
+"""Search and ask: passages for a question, and cited answers (JSON or streamed)."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from flask_openapi3 import APIBlueprint, Tag
+
+from chatgepeto.api import services
+from chatgepeto.api.schemas import AskIn, AskOut, ErrorOut, SearchIn, SearchOut
+from chatgepeto.api.streaming import HEADERS, encode, with_keepalive
+from chatgepeto.errors import NotFound
+from chatgepeto.storage.models import Collection
+
+bp = APIBlueprint("search", __name__, url_prefix="/api", abp_tags=[Tag(name="questions")])
+
+
+def _require_collection(collection_id: str) -> None:
+    with services().sessions() as session:
+        if session.get(Collection, collection_id) is None:
+            raise NotFound(f"Collection {collection_id!r} does not exist.")
+
+
+@bp.post("/search", responses={200: SearchOut, 404: ErrorOut, 422: ErrorOut})
+def search(body: SearchIn):
+    """The passages of a collection that best match a question (hybrid retrieval)."""
+    _require_collection(body.collection_id)
+    results = services().retriever.search(body.collection_id, body.question, body.k)
+    return {
+        "results": [
+            {
+                "chunk_id": r.chunk_id,
+                "document_id": r.document_id,
+                "filename": r.filename,
+                "page": r.page,
+                "text": r.text,
+                "score": r.score,
+            }
+            for r in results
+        ]
+    }
+
+
+@bp.post("/ask", responses={200: AskOut, 404: ErrorOut, 422: ErrorOut})
+def ask(body: AskIn):
+    """Answer a question from a collection's material, with numbered citations.
+
+    With `Accept: text/event-stream` the answer streams in the Vercel AI SDK UI message
+    stream protocol (header `x-vercel-ai-ui-message-stream: v1`).
+    """
+    answerer = services().answerer
+    wants_stream = request.accept_mimetypes.best_match(
+        ["application/json", "text/event-stream"]
+    ) == "text/event-stream" and "text/event-stream" in request.headers.get("Accept", "")
+    if not wants_stream:
+        result = answerer.answer(
+            body.question, body.collection_id, body.conversation_id, body.user_id
+        )
+        return result.as_json()
+    events = answerer.stream(body.question, body.collection_id, body.conversation_id, body.user_id)
+    # Run the preparation now, so a bad request still gets a plain JSON error and status.
+    first = next(events)
+
+    def all_events():
+        try:
+            yield first
+            yield from events
+        finally:
+            events.close()
+
+    parts = with_keepalive(encode(all_events()))
+    return Response(parts, status=200, headers=HEADERS)

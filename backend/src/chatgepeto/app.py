@@ -1,0 +1,98 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import structlog
+from flask import Flask, Response, g, request
+from flask_openapi3 import Info, OpenAPI
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_flask_exporter import PrometheusMetrics
+
+from chatgepeto import __version__
+from chatgepeto.api import auth, collections, conversations, documents, health, jobs, search
+from chatgepeto.api.errors import register_error_handlers, validation_error
+from chatgepeto.observability.logging import configure_logging, get_logger
+from chatgepeto.services import Services, build_services
+from chatgepeto.settings import Settings
+
+log = get_logger(__name__)
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def create_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    *,
+    start_jobs: bool = True,
+) -> OpenAPI:
+    """Build the app: settings → services → request ids, auth, errors, blueprints, metrics."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    services = services or build_services(settings)
+
+    app = OpenAPI(
+        __name__,
+        info=Info(title="ChatGepeto API", version=__version__),
+        security_schemes=auth.SECURITY_SCHEMES,
+        validation_error_status=422,
+        validation_error_callback=validation_error,
+        doc_prefix="/api",
+        doc_url="/openapi.json",
+    )
+    token, generated = settings.ensure_admin_token()
+    app.config.update(
+        ADMIN_TOKEN=token,
+        ADMIN_TOKEN_GENERATED=generated,
+        MAX_UPLOAD_MB=settings.max_upload_mb,
+        # The whole request may carry several files; each is checked against the per-file
+        # limit while it is copied to disk. Larger requests are refused before being read.
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes * settings.max_upload_files + 1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["chatgepeto"] = services
+
+    _init_request_ids(app)
+    auth.init_app(app)
+    register_error_handlers(app)
+    for module in (collections, documents, jobs, search, conversations, health):
+        app.register_api(module.bp)
+    _init_metrics(app)
+
+    if start_jobs:
+        recovered = services.jobs.recover()
+        if recovered:
+            log.info("jobs_recovered", count=recovered)
+    return app
+
+
+def _init_request_ids(app: Flask) -> None:
+    @app.before_request
+    def _bind_request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=g.request_id)
+
+    @app.after_request
+    def _send_request_id(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        if request.path.startswith("/api/") and response.status_code >= 500:
+            log.error("request_failed", path=request.path, status=response.status_code)
+        return response
+
+
+def _init_metrics(app: Flask) -> None:
+    # Each app gets its own registry for HTTP metrics (tests build many apps); the pipeline
+    # histograms live in the default registry. /metrics exposes both.
+    registry = CollectorRegistry(auto_describe=True)
+    PrometheusMetrics(app, path=None, registry=registry, group_by="url_rule")
+
+    @app.get("/metrics")
+    def _metrics() -> Response:
+        body = generate_latest(REGISTRY) + generate_latest(registry)
+        return Response(body, mimetype=CONTENT_TYPE_LATEST)

@@ -1,0 +1,324 @@
+"""The `chatgepeto` command line: serve, ingest, ask, eval."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from chatgepeto.settings import Settings
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@click.group()
+@click.version_option(package_name="chatgepeto")
+def main() -> None:
+    """ChatGepeto: answers from course material, with citations."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+# -- serve ------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to bind (HOST, default 0.0.0.0).")
+@click.option("--port", type=int, default=None, help="Port (PORT, default 8000).")
+@click.option("--workers", type=int, default=None, help="gunicorn worker processes (WORKERS).")
+@click.option("--threads", type=int, default=None, help="Threads per worker (THREADS).")
+def serve(host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
+    """Serve the API with gunicorn (gthread workers)."""
+    from gunicorn.app.base import BaseApplication
+
+    from chatgepeto.storage.migrate import upgrade
+
+    settings = _settings(host=host, port=port, workers=workers, threads=threads)
+    if settings.workers > 1 and not settings.chroma_host:
+        click.echo(
+            "Embedded Chroma is owned by one process: serving with 1 worker "
+            "(set CHROMA_HOST to run several).",
+            err=True,
+        )
+        settings.workers = 1
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.sqlalchemy_url)  # once, before the workers start
+    token, generated = settings.ensure_admin_token()
+    click.echo(f"ChatGepeto on http://localhost:{settings.port}  (API docs: /api/docs)")
+    if generated:
+        click.echo(f"Admin token (kept in {settings.data_dir / 'admin_token'}): {token}")
+    mode = "generated (Groq)" if settings.llm_enabled else "extractive (no GROQ_API_KEY)"
+    click.echo(f"Answers: {mode}; data in {settings.data_dir}")
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{settings.host}:{settings.port}")
+            self.cfg.set("workers", settings.workers)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", settings.threads)
+            self.cfg.set("timeout", 120)
+            self.cfg.set("graceful_timeout", 30)
+            self.cfg.set("keepalive", 5)
+
+        def load(self):  # type: ignore[no-untyped-def]
+            import threading
+
+            from chatgepeto.app import create_app
+            from chatgepeto.services import build_services
+
+            services = build_services(settings, migrate=False)
+            app = create_app(settings, services)
+            threading.Thread(target=services.warm_up, daemon=True, name="warm-up").start()
+            return app
+
+    Server().run()
+
+
+# -- ingest and ask ---------------------------------------------------------------------------
+
+
+def _collection_id(svc: Any, name: str, create: bool) -> str:
+    from sqlalchemy import or_, select
+
+    from chatgepeto.storage.db import session_scope
+    from chatgepeto.storage.models import Collection
+
+    with session_scope(svc.sessions) as session:
+        collection = session.scalar(
+            select(Collection).where(or_(Collection.name == name, Collection.id == name))
+        )
+        if collection is None:
+            if not create:
+                raise click.ClickException(f"No collection named {name!r}.")
+            collection = Collection(name=name)
+            session.add(collection)
+            session.flush()
+        return collection.id
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--collection", "collection_name", required=True, help="Collection name (created if new)."
+)
+def ingest(paths: tuple[Path, ...], collection_name: str) -> None:
+    """Ingest files (or folders of PDF/DOCX/MD/TXT files) into a collection."""
+    from chatgepeto.errors import ChatGepetoError
+    from chatgepeto.ingestion.filetypes import SUPPORTED_EXTENSIONS
+    from chatgepeto.ingestion.uploads import register_files, stage_file
+    from chatgepeto.services import build_services
+    from chatgepeto.storage.models import Document
+
+    settings = _settings()
+    svc = build_services(settings)
+    collection_id = _collection_id(svc, collection_name, create=True)
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS
+            )
+        else:
+            files.append(path)
+    failures = 0
+    for path in files:
+        try:
+            with tempfile.TemporaryDirectory() as tmp, path.open("rb") as fh:
+                staged = stage_file(fh, path.name, Path(tmp), settings.max_upload_bytes)
+                items, jobs = register_files(svc.sessions, svc.files, collection_id, [staged])
+        except ChatGepetoError as exc:
+            click.echo(f"✗ {path.name}: {exc.message}", err=True)
+            failures += 1
+            continue
+        if not jobs:
+            click.echo(f"= {path.name}: already in the collection ({items[0]['status']})")
+            continue
+        started = time.perf_counter()
+        with tqdm(total=100, desc=path.name[:40], unit="%", leave=False) as bar:
+
+            def on_progress(value: float, bar: tqdm = bar) -> None:
+                bar.update(round(value * 100) - bar.n)
+
+            svc.ingestor.run_job(jobs[0], on_progress=on_progress)
+        with svc.sessions() as session:
+            document = session.get(Document, items[0]["id"])
+            status, error, chunks, pages = (
+                document.status,
+                document.error,
+                document.chunks,
+                document.pages,
+            )
+        seconds = time.perf_counter() - started
+        if status == "ready":
+            click.echo(f"✓ {path.name}: {pages or '-'} pages, {chunks} chunks, {seconds:.1f} s")
+        else:
+            failures += 1
+            click.echo(f"✗ {path.name}: {error}", err=True)
+    svc.close()
+    if failures:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("question")
+@click.option("--collection", "collection_name", required=True, help="Collection name or id.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+def ask(question: str, collection_name: str, as_json: bool) -> None:
+    """Ask a question about a collection's material."""
+    from chatgepeto.answering.prompts import source_label
+    from chatgepeto.services import build_services
+
+    svc = build_services(_settings())
+    collection_id = _collection_id(svc, collection_name, create=False)
+    result = svc.answerer.answer(question, collection_id)
+    svc.close()
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo(result.answer)
+    if result.citations and result.mode == "generated":
+        click.echo("")
+        for c in result.citations:
+            click.echo(f"[{c['id']}] {source_label(c['filename'], c['page'])}: “{c['quote']}”")
+
+
+# -- eval -------------------------------------------------------------------------------------
+
+
+@main.group(name="eval")
+def eval_group() -> None:
+    """Measure retrieval quality."""
+
+
+def _eval_services(data_dir: Path | None, embedding_model: str | None) -> Any:
+    from chatgepeto.services import build_services
+
+    base = _settings()
+    model = embedding_model or base.embedding_model
+    folder = data_dir or base.data_dir / "eval" / model.replace("/", "_")
+    settings = _settings(
+        data_dir=folder,
+        embedding_model=model,
+        database_url="",
+        chroma_host="",
+        groq_api_key="",
+    )
+    return build_services(settings)
+
+
+@eval_group.command("beir")
+@click.option("--corpus", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--queries", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--qrels", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--retriever", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid")
+@click.option("--embedding-model", default=None, help="Override EMBEDDING_MODEL.")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to keep the index (reused across runs).",
+)
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON line of the figures.")
+def eval_beir(
+    corpus: Path,
+    queries: Path,
+    qrels: Path,
+    retriever: str,
+    embedding_model: str | None,
+    data_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Index a BEIR corpus (one chunk per document) and report nDCG@10, Recall@10/100, MRR@10."""
+    import hashlib
+
+    from chatgepeto.evaluation.beir import evaluate, index_corpus
+
+    svc = _eval_services(data_dir, embedding_model)
+    stat = corpus.stat()
+    name = (
+        "beir-"
+        + hashlib.sha256(
+            f"{corpus.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()
+        ).hexdigest()[:16]
+    )
+    started = time.perf_counter()
+    bar = tqdm(desc="indexing", unit="doc", leave=False)
+
+    def on_batch(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    collection_id = index_corpus(svc, corpus, name, on_batch)
+    bar.close()
+    index_seconds = time.perf_counter() - started
+    with tqdm(desc=f"queries ({retriever})", unit="q", leave=False) as qbar:
+        report = evaluate(svc, collection_id, queries, qrels, retriever, on_query=qbar.update)
+    report["index_seconds"] = round(index_seconds, 2)
+    svc.close()
+    click.echo(
+        f"{retriever} ({report['embedding_model']}) on {report['queries']} queries: "
+        f"nDCG@10 {report['ndcg@10']:.4f}  Recall@10 {report['recall@10']:.4f}  "
+        f"Recall@100 {report['recall@100']:.4f}  MRR@10 {report['mrr@10']:.4f}  "
+        f"({report['seconds']:.1f} s)"
+    )
+    if as_json:
+        click.echo(json.dumps(report))
+
+
+@eval_group.command("docs")
+@click.option(
+    "--docs",
+    "docs_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option("--questions", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--retriever", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid")
+@click.option("--embedding-model", default=None, help="Override EMBEDDING_MODEL.")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON line of the figures.")
+def eval_docs(
+    docs_dir: Path,
+    questions: Path,
+    retriever: str,
+    embedding_model: str | None,
+    data_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Ingest a folder of course files and score retrieval on questions with answer pages."""
+    from chatgepeto.evaluation.docs import evaluate_questions, ingest_folder
+
+    svc = _eval_services(data_dir, embedding_model)
+    collection_id, timings = ingest_folder(
+        svc,
+        docs_dir,
+        f"docs-{docs_dir.resolve().name}",
+        on_file=lambda name, s: click.echo(f"ingested {name} in {s:.1f} s", err=True),
+    )
+    report = evaluate_questions(svc, collection_id, questions, retriever)
+    report["ingest_seconds"] = timings
+    svc.close()
+    overall = report["all"]
+    click.echo(
+        f"{retriever} ({report['embedding_model']}): hit@1 {overall['hit@1']:.3f}  "
+        f"hit@5 {overall['hit@5']:.3f}  MRR@10 {overall['mrr@10']:.3f}  "
+        f"nDCG@10 {overall['ndcg@10']:.3f}  cross-language hit@5 "
+        f"{report.get('cross_language', {}).get('hit@5', 0):.3f}"
+    )
+    if as_json:
+        click.echo(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

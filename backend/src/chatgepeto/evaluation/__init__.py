@@ -1,0 +1,1 @@
+"""Evaluation: IR metrics, the BEIR runner and the course-PDF question set runner."""

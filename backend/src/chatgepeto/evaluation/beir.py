@@ -1,0 +1,129 @@
+"""Evaluate retrieval on a BEIR-format data set (corpus.jsonl, queries.jsonl, qrels .tsv).
+
+Each corpus document becomes one chunk (title + text), indexed through the same dense and
+lexical indexes the service uses, in a collection of its own.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from chatgepeto.evaluation.metrics import summarize
+from chatgepeto.ingestion.text import detect_language
+from chatgepeto.retrieval.lexical import analyze
+from chatgepeto.services import Services
+from chatgepeto.storage.db import session_scope
+from chatgepeto.storage.models import Chunk, Collection, Document
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    qrels: dict[str, dict[str, int]] = defaultdict(dict)
+    with path.open(encoding="utf-8") as fh:
+        reader = csv.reader(fh, delimiter="\t")
+        for row in reader:
+            if not row or row[0] in ("query-id", "query_id"):
+                continue
+            qrels[row[0]][row[1]] = int(row[2])
+    return dict(qrels)
+
+
+def index_corpus(
+    svc: Services, corpus_path: Path, name: str, on_progress: Callable[[int, int], None]
+) -> str:
+    """Index the corpus once into a collection named `name`; return its id."""
+    with session_scope(svc.sessions) as session:
+        existing = session.scalar(select(Collection).where(Collection.name == name))
+        if existing is not None:
+            return existing.id
+    docs = list(read_jsonl(corpus_path))
+    texts = [f"{d.get('title', '')}\n{d.get('text', '')}".strip() for d in docs]
+    ids = [str(d["_id"]) for d in docs]
+    with session_scope(svc.sessions) as session:
+        collection = Collection(name=f"{name} (indexing)", description=str(corpus_path))
+        session.add(collection)
+        session.flush()
+        document = Document(
+            collection_id=collection.id,
+            filename=corpus_path.name,
+            content_type="text/plain",
+            size_bytes=corpus_path.stat().st_size,
+            sha256=name[:64],
+            storage_key="",
+            status="running",
+        )
+        session.add(document)
+        session.flush()
+        collection_id, document_id = collection.id, document.id
+    svc.vectors.upsert(
+        collection_id,
+        ids,
+        texts,
+        [{"document_id": document_id}] * len(ids),
+        batch_size=128,
+        on_batch=on_progress,
+    )
+    with session_scope(svc.sessions) as session:
+        for i, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
+            language = detect_language(text)
+            session.add(
+                Chunk(
+                    id=doc_id,
+                    document_id=document_id,
+                    collection_id=collection_id,
+                    chunk_index=i,
+                    page=None,
+                    start_offset=0,
+                    end_offset=len(text),
+                    text=text,
+                    language=language,
+                    terms=" ".join(analyze(text, language)),
+                )
+            )
+        document = session.get(Document, document_id)
+        document.status, document.progress, document.chunks = "ready", 1.0, len(ids)
+        collection = session.get(Collection, collection_id)
+        collection.name = name  # only a complete index gets the final name
+        collection.index_version += 1
+    return collection_id
+
+
+def evaluate(
+    svc: Services,
+    collection_id: str,
+    queries_path: Path,
+    qrels_path: Path,
+    retriever: str,
+    on_query: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    qrels = read_qrels(qrels_path)
+    queries = [q for q in read_jsonl(queries_path) if str(q["_id"]) in qrels]
+    started = time.perf_counter()
+    runs = []
+    for query in queries:
+        ranked = svc.retriever.rank(collection_id, query["text"], 100, retriever)
+        runs.append(([chunk_id for chunk_id, _ in ranked], qrels[str(query["_id"])]))
+        if on_query:
+            on_query()
+    seconds = time.perf_counter() - started
+    return {
+        **summarize(runs),
+        "queries": len(queries),
+        "seconds": round(seconds, 2),
+        "retriever": retriever,
+        "embedding_model": svc.settings.embedding_model,
+    }

@@ -1,0 +1,223 @@
+"""Ingest one document: load pages, chunk, embed into Chroma, store chunks in SQL.
+
+A failure at any step leaves no chunks or vectors of the document behind.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from chatgepeto.ingestion.chunking import chunk_pages
+from chatgepeto.ingestion.loaders import DocumentError, load_pages
+from chatgepeto.ingestion.text import detect_language
+from chatgepeto.observability.logging import get_logger
+from chatgepeto.observability.metrics import INGESTED_CHUNKS, INGESTION_SECONDS
+from chatgepeto.retrieval.lexical import analyze
+from chatgepeto.retrieval.vectorstore import VectorIndex
+from chatgepeto.storage.db import session_scope
+from chatgepeto.storage.files import LocalFileStore
+from chatgepeto.storage.models import Chunk, Collection, Document, Job
+
+log = get_logger(__name__)
+
+# Share of the progress bar each stage takes: reading pages, then embedding.
+LOAD_SHARE = 0.25
+
+
+class DocumentGone(Exception):
+    """The document was deleted while it was being ingested."""
+
+
+class Ingestor:
+    """Runs ingestion jobs against the SQL database, the file store and the vector index."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        files: LocalFileStore,
+        vectors: VectorIndex,
+        *,
+        chunk_size: int = 1000,
+        chunk_overlap: int = 150,
+        batch_size: int = 64,
+    ) -> None:
+        self.sessions = sessions
+        self.files = files
+        self.vectors = vectors
+        self.chunk_size = chunk_size
+        self.chunk_overlap = chunk_overlap
+        self.batch_size = batch_size
+
+    def claim(self, job_id: str) -> bool:
+        """Atomically move a queued job to running; False if someone else has it."""
+        with session_scope(self.sessions) as session:
+            claimed = session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == "queued")
+                .values(status="running", attempts=Job.attempts + 1, started_at=datetime.now(UTC))
+            ).rowcount
+        return claimed == 1
+
+    def run_job(self, job_id: str, on_progress: Callable[[float], None] | None = None) -> None:
+        """Claim and run one ingestion job; the outcome is recorded on the job and document."""
+        if not self.claim(job_id):
+            return
+        with self.sessions() as session:
+            job = session.get(Job, job_id)
+            document_id = job.document_id if job else None
+        if document_id is None:
+            return
+        self._set(job_id, document_id, status="running", progress=0.0)
+        started = time.perf_counter()
+        outcome = "failed"
+        try:
+            self._ingest(job_id, document_id, on_progress)
+            outcome = "ready"
+        except DocumentGone:
+            outcome = "cancelled"
+            self._cleanup_vectors(document_id)
+        except DocumentError as exc:
+            self._fail(job_id, document_id, str(exc))
+        except Exception as exc:
+            log.exception("ingestion_crashed", document_id=document_id)
+            self._fail(job_id, document_id, f"Unexpected error while processing the file: {exc}")
+        finally:
+            INGESTION_SECONDS.labels(outcome).observe(time.perf_counter() - started)
+            log.info(
+                "ingestion_finished",
+                document_id=document_id,
+                job_id=job_id,
+                outcome=outcome,
+                seconds=round(time.perf_counter() - started, 2),
+            )
+
+    def _ingest(
+        self, job_id: str, document_id: str, on_progress: Callable[[float], None] | None
+    ) -> None:
+        with self.sessions() as session:
+            document = session.get(Document, document_id)
+            if document is None:
+                raise DocumentGone(document_id)
+            collection_id, filename = document.collection_id, document.filename
+            content_type, sha256, key = document.content_type, document.sha256, document.storage_key
+
+        last = [0.0]
+
+        def progress(value: float) -> None:
+            # Throttle writes: the database need not see every page.
+            if value - last[0] >= 0.02 or value >= 1.0:
+                last[0] = value
+                self._set(job_id, document_id, progress=round(value, 3))
+            if on_progress is not None:
+                on_progress(value)
+
+        pages = load_pages(
+            self.files.local_path(key),
+            content_type,
+            on_page=lambda done, total: progress(LOAD_SHARE * done / max(total, 1)),
+        )
+        records = chunk_pages(
+            pages,
+            document_id=document_id,
+            collection_id=collection_id,
+            filename=filename,
+            content_sha256=sha256,
+            chunk_size=self.chunk_size,
+            chunk_overlap=self.chunk_overlap,
+        )
+        if not records:
+            raise DocumentError("No text could be extracted from this document.")
+        self.vectors.upsert(
+            collection_id,
+            [r.id for r in records],
+            [r.text for r in records],
+            [
+                {
+                    "document_id": r.document_id,
+                    "filename": r.filename,
+                    "page": r.page if r.page is not None else -1,
+                    "chunk_index": r.chunk_index,
+                }
+                for r in records
+            ],
+            batch_size=self.batch_size,
+            on_batch=lambda done, total: progress(
+                LOAD_SHARE + (0.97 - LOAD_SHARE) * done / max(total, 1)
+            ),
+        )
+        page_numbers = [p.number for p in pages if p.number is not None]
+        with session_scope(self.sessions) as session:
+            document = session.get(Document, document_id, with_for_update=True)
+            if document is None:
+                raise DocumentGone(document_id)
+            session.execute(delete(Chunk).where(Chunk.document_id == document_id))
+            for r in records:
+                language = detect_language(r.text)
+                session.add(
+                    Chunk(
+                        id=r.id,
+                        document_id=document_id,
+                        collection_id=collection_id,
+                        chunk_index=r.chunk_index,
+                        page=r.page,
+                        start_offset=r.start_offset,
+                        end_offset=r.end_offset,
+                        text=r.text,
+                        language=language,
+                        terms=" ".join(analyze(r.text, language)),
+                    )
+                )
+            document.status = "ready"
+            document.progress = 1.0
+            document.error = None
+            document.pages = max(page_numbers) if page_numbers else None
+            document.chunks = len(records)
+            session.execute(
+                update(Collection)
+                .where(Collection.id == collection_id)
+                .values(index_version=Collection.index_version + 1)
+            )
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id)
+                .values(status="ready", progress=1.0, finished_at=datetime.now(UTC), error=None)
+            )
+        INGESTED_CHUNKS.inc(len(records))
+        if on_progress is not None:
+            on_progress(1.0)
+
+    def _set(self, job_id: str, document_id: str, **values: object) -> None:
+        with session_scope(self.sessions) as session:
+            session.execute(update(Job).where(Job.id == job_id).values(**values))
+            session.execute(update(Document).where(Document.id == document_id).values(**values))
+
+    def _cleanup_vectors(self, document_id: str) -> None:
+        with self.sessions() as session:
+            collection_id = session.scalar(
+                select(Document.collection_id).where(Document.id == document_id)
+            )
+        try:
+            if collection_id is not None:
+                self.vectors.delete_document(collection_id, document_id)
+        except Exception:
+            log.exception("vector_cleanup_failed", document_id=document_id)
+
+    def _fail(self, job_id: str, document_id: str, message: str) -> None:
+        self._cleanup_vectors(document_id)
+        with session_scope(self.sessions) as session:
+            session.execute(delete(Chunk).where(Chunk.document_id == document_id))
+            session.execute(
+                update(Document)
+                .where(Document.id == document_id)
+                .values(status="failed", error=message, chunks=0)
+            )
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id)
+                .values(status="failed", error=message, finished_at=datetime.now(UTC))
+            )

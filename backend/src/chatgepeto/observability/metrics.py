@@ -1,0 +1,33 @@
+"""Prometheus metrics of the pipeline (HTTP metrics come from prometheus-flask-exporter)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+
+INGESTION_SECONDS = Histogram(
+    "chatgepeto_ingestion_seconds",
+    "Time to ingest one document, by outcome.",
+    ["outcome"],
+    buckets=_SECONDS,
+)
+INGESTED_CHUNKS = Counter("chatgepeto_ingested_chunks_total", "Chunks stored by ingestion.")
+RETRIEVAL_SECONDS = Histogram(
+    "chatgepeto_retrieval_seconds", "Time to retrieve passages.", ["retriever"], buckets=_SECONDS
+)
+LLM_SECONDS = Histogram(
+    "chatgepeto_llm_seconds", "Time of a whole LLM answer.", ["provider", "model"], buckets=_SECONDS
+)
+LLM_FIRST_TOKEN_SECONDS = Histogram(
+    "chatgepeto_llm_first_token_seconds",
+    "Time to the first streamed token.",
+    ["provider", "model"],
+    buckets=_SECONDS,
+)
+LLM_TOKENS = Counter(
+    "chatgepeto_llm_tokens_total", "LLM tokens used.", ["provider", "model", "kind"]
+)
+ANSWERS = Counter(
+    "chatgepeto_answers_total", "Answers given, by mode and outcome.", ["mode", "outcome"]
+)

@@ -1,0 +1,1 @@
+"""Retrieval: embeddings, the vector store, the lexical index and their fusion."""

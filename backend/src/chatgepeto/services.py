@@ -1,0 +1,109 @@
+"""The service container: every engine built once from settings and passed in.
+
+Nothing here touches the network or loads a model at import time; the embedding model
+loads on first use (or when `warm_up()` is called at start-up).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from chatgepeto.answering.llm import make_chat_model
+from chatgepeto.answering.service import Answerer
+from chatgepeto.ingestion.jobs import InProcessJobRunner
+from chatgepeto.ingestion.pipeline import Ingestor
+from chatgepeto.retrieval.embeddings import make_embeddings, model_slug
+from chatgepeto.retrieval.hybrid import HybridRetriever
+from chatgepeto.retrieval.lexical import LexicalIndexCache
+from chatgepeto.retrieval.vectorstore import VectorIndex, make_chroma_client
+from chatgepeto.settings import Settings
+from chatgepeto.storage.db import make_engine, make_session_factory
+from chatgepeto.storage.files import LocalFileStore
+from chatgepeto.storage.migrate import upgrade
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    files: LocalFileStore
+    vectors: VectorIndex
+    retriever: HybridRetriever
+    llm: BaseChatModel | None
+    ingestor: Ingestor
+    jobs: InProcessJobRunner
+    answerer: Answerer
+
+    def warm_up(self) -> None:
+        """Load the embedding model now rather than on the first request."""
+        self.vectors.embeddings.embed_query("warm up")
+
+    def close(self) -> None:
+        self.jobs.shutdown(wait=False)
+        self.engine.dispose()
+
+
+def build_services(
+    settings: Settings, *, migrate: bool = True, embeddings: Embeddings | None = None
+) -> Services:
+    """Build the engines the settings name; run database migrations first.
+
+    `embeddings` lets a caller share an already loaded model (tests, benchmarks).
+    """
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if migrate:
+        upgrade(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url)
+    sessions = make_session_factory(engine)
+    files = LocalFileStore(settings.files_dir)
+    vectors = VectorIndex(
+        partial(
+            make_chroma_client,
+            host=settings.chroma_host,
+            port=settings.chroma_port,
+            ssl=settings.chroma_ssl,
+            persist_dir=settings.chroma_dir,
+        ),
+        (lambda: embeddings)
+        if embeddings is not None
+        else partial(make_embeddings, settings.embedding_model, settings.embedding_batch_size),
+        model_slug(settings.embedding_model),
+    )
+    retriever = HybridRetriever(
+        sessions,
+        vectors,
+        LexicalIndexCache(),
+        default_mode=settings.retriever,
+        candidate_k=settings.candidate_k,
+        rrf_k=settings.rrf_k,
+    )
+    llm = make_chat_model(settings)
+    ingestor = Ingestor(
+        sessions,
+        files,
+        vectors,
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+        batch_size=settings.embedding_batch_size,
+    )
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        files=files,
+        vectors=vectors,
+        retriever=retriever,
+        llm=llm,
+        ingestor=ingestor,
+        jobs=InProcessJobRunner(sessions, ingestor),
+        answerer=Answerer(
+            sessions, retriever, llm, k=settings.search_k, model_name=settings.groq_model
+        ),
+    )

@@ -1,0 +1,114 @@
+"""Typed settings, read from environment variables (and a `.env` file)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; defaults run everything embedded on one machine."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    # Where embedded engines keep their data: SQLite, Chroma, uploaded files, the admin token.
+    data_dir: Path = Path("data")
+    host: str = "0.0.0.0"
+    port: int = 8000
+    workers: int = 1
+    threads: int = 8
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    admin_token: SecretStr | None = None
+
+    # SQL database; SQLite under DATA_DIR when empty.
+    database_url: str = ""
+    # Chroma server; embedded PersistentClient under DATA_DIR when empty.
+    chroma_host: str = ""
+    chroma_port: int = 8000
+    chroma_ssl: bool = False
+
+    # "multilingual" (Universal Sentence Encoder multilingual v3), "minilm" (all-MiniLM-L6-v2),
+    # or any sentence-transformers model name or local path.
+    embedding_model: str = "multilingual"
+    embedding_batch_size: int = 32
+
+    retriever: str = Field(default="hybrid", pattern="^(hybrid|dense|bm25)$")
+    search_k: int = Field(default=6, ge=1, le=50)
+    candidate_k: int = Field(default=40, ge=5, le=500)
+    rrf_k: int = Field(default=60, ge=1)
+
+    chunk_size: int = Field(default=1000, ge=200, le=8000)
+    chunk_overlap: int = Field(default=150, ge=0, le=2000)
+
+    groq_api_key: SecretStr | None = None
+    groq_base_url: str | None = None
+    groq_model: str = "llama-3.3-70b-versatile"
+    llm_max_tokens: int = Field(default=1024, ge=16, le=8192)
+    llm_temperature: float = Field(default=0.1, ge=0, le=2)
+    llm_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    max_upload_mb: int = Field(default=50, ge=1)
+    max_upload_files: int = Field(default=20, ge=1)
+    max_question_chars: int = 4000
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("groq_api_key", "admin_token", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, SQLite under DATA_DIR unless DATABASE_URL is set."""
+        url = self.database_url
+        if not url:
+            return f"sqlite:///{self.data_dir / 'chatgepeto.sqlite3'}"
+        # Heroku-style and plain postgres URLs → the psycopg 3 driver.
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def llm_enabled(self) -> bool:
+        return self.groq_api_key is not None
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    def ensure_admin_token(self) -> tuple[str, bool]:
+        """Return the admin token, generating and keeping one in DATA_DIR if unset.
+
+        The second value says whether the token was generated (so start-up can print it).
+        """
+        if self.admin_token is not None:
+            return self.admin_token.get_secret_value(), False
+        path = self.data_dir / "admin_token"
+        if path.exists():
+            token = path.read_text().strip()
+            if token:
+                return token, True
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        token = secrets.token_urlsafe(32)
+        path.write_text(token + "\n")
+        path.chmod(0o600)
+        return token, True

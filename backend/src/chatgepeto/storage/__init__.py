@@ -1,0 +1,1 @@
+"""SQL storage: the ORM models, the engine and session factory, and migrations."""

@@ -1,0 +1,88 @@
+import itertools
+
+from utils.documents import make_pdf
+
+from conftest import AUTH, create_collection, upload, wait_for_document
+
+
+def test_search_finds_the_page_in_portuguese(client, ready_collection):
+    response = client.post(
+        "/api/search",
+        json={
+            "question": "quais sao as causas da selecao natural?",
+            "collection_id": ready_collection,
+        },
+    )
+    assert response.status_code == 200
+    results = response.get_json()["results"]
+    assert results, "no results"
+    top = results[0]
+    assert top["page"] == 2 and top["filename"] == "biologia.pdf"
+    assert "hereditariedade" in top["text"]
+    assert set(top) == {"chunk_id", "document_id", "filename", "page", "text", "score"}
+    assert all(a["score"] >= b["score"] for a, b in itertools.pairwise(results))
+
+
+def test_search_across_languages(client, ready_collection):
+    results = client.post(
+        "/api/search",
+        json={"question": "What is genetic drift?", "collection_id": ready_collection, "k": 1},
+    ).get_json()["results"]
+    assert len(results) == 1
+    assert results[0]["page"] == 3
+
+
+def test_search_validation(client, ready_collection):
+    for body in (
+        {"question": "", "collection_id": ready_collection},
+        {"question": "   ", "collection_id": ready_collection},
+        {"question": "x" * 4001, "collection_id": ready_collection},
+        {"question": "ok", "collection_id": ready_collection, "k": 0},
+        {"collection_id": ready_collection},
+    ):
+        response = client.post("/api/search", json=body)
+        assert response.status_code == 422, body
+        assert response.get_json()["error"]["code"] == "invalid_input"
+    unknown = client.post("/api/search", json={"question": "x", "collection_id": "nope"})
+    assert unknown.status_code == 404
+
+
+def test_search_is_limited_to_one_collection(client, ready_collection, tmp_path):
+    other = create_collection(client, "Química")
+    pdf = make_pdf(tmp_path / "q.pdf", ["Seleção natural de reagentes na química."]).read_bytes()
+    item = upload(client, other, ("quimica.pdf", pdf)).get_json()["items"][0]
+    wait_for_document(client, item["id"])
+    results = client.post(
+        "/api/search", json={"question": "seleção natural", "collection_id": ready_collection}
+    ).get_json()["results"]
+    assert results and all(r["filename"] == "biologia.pdf" for r in results)
+
+
+def test_a_second_worker_sees_new_uploads(make_app, settings, client, tmp_path):
+    """Two app instances on the same data: no stale lexical index after an upload."""
+    other_worker = make_app(settings, start_jobs=False).test_client()
+    collection_id = create_collection(client)
+    first = make_pdf(tmp_path / "a.pdf", ["Fotossíntese acontece nos cloroplastos."]).read_bytes()
+    wait_for_document(
+        client, upload(client, collection_id, ("a.pdf", first)).get_json()["items"][0]["id"]
+    )
+    hits = other_worker.post(
+        "/api/search", json={"question": "cloroplastos", "collection_id": collection_id}
+    ).get_json()["results"]
+    assert hits[0]["filename"] == "a.pdf"
+
+    second = make_pdf(tmp_path / "b.pdf", ["Ribossomos sintetizam proteínas."]).read_bytes()
+    wait_for_document(
+        client, upload(client, collection_id, ("b.pdf", second)).get_json()["items"][0]["id"]
+    )
+    hits = other_worker.post(
+        "/api/search", json={"question": "ribossomos", "collection_id": collection_id}
+    ).get_json()["results"]
+    assert hits[0]["filename"] == "b.pdf"
+
+    document_id = hits[0]["document_id"]
+    assert client.delete(f"/api/documents/{document_id}", headers=AUTH).status_code == 204
+    hits = other_worker.post(
+        "/api/search", json={"question": "ribossomos", "collection_id": collection_id}
+    ).get_json()["results"]
+    assert all(h["document_id"] != document_id for h in hits)

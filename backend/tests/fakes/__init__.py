@@ -1,0 +1,1 @@
+"""Test doubles that run as real local servers (no mocked client objects)."""
