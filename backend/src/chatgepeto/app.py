@@ -11,6 +11,7 @@ from flask_openapi3 import Info, OpenAPI
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_flask_exporter import PrometheusMetrics
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from chatgepeto import __version__
 from chatgepeto.api import auth, collections, conversations, documents, health, jobs, search
@@ -77,6 +78,13 @@ def _init_request_ids(app: Flask) -> None:
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=g.request_id)
+
+    @app.before_request
+    def _refuse_oversized_bodies() -> None:
+        # Refuse by Content-Length before anything reads the body.
+        limit = request.max_content_length
+        if limit is not None and (request.content_length or 0) > limit:
+            raise RequestEntityTooLarge()
 
     @app.after_request
     def _send_request_id(response: Response) -> Response:

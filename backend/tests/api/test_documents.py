@@ -1,5 +1,6 @@
 import io
 
+from conftest import AUTH, create_collection, upload, wait_for_document
 from utils.documents import (
     make_corrupt_pdf,
     make_docx,
@@ -7,8 +8,6 @@ from utils.documents import (
     make_pdf,
     make_scanned_pdf,
 )
-
-from conftest import AUTH, create_collection, upload, wait_for_document
 
 
 def test_upload_ingests_pdf_with_pages_and_progress(client, biology_pdf):
@@ -125,8 +124,9 @@ def test_request_over_the_total_limit_is_refused_before_reading(client, settings
     response = client.post(
         f"/api/collections/{collection_id}/documents",
         data=io.BytesIO(b"x" * 10),
-        headers={**AUTH, "Content-Length": str(too_long)},
+        headers=AUTH,
         content_type="multipart/form-data; boundary=xyz",
+        environ_overrides={"CONTENT_LENGTH": str(too_long)},
     )
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "payload_too_large"

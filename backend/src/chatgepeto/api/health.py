@@ -58,4 +58,6 @@ def docs():
     """Swagger UI, served from local assets."""
     from flask_openapi3_swagger.templates import swagger_html_string
 
-    return render_template_string(swagger_html_string, doc_url="openapi.json", swagger_config={})
+    return render_template_string(
+        swagger_html_string, doc_url="openapi.json", swagger_config={}, oauth_config={}
+    )

@@ -29,7 +29,21 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-STOPWORDS = frozenset(fold(w) for w in (*STOPWORDS_EN, *STOPWORDS_PORTUGUESE))
+# Question words too: they carry no topic ("what is …", "o que é …").
+_QUESTION_WORDS = ("what", "which", "who", "whom", "whose", "why", "how", "when", "where", "whats")
+STOPWORDS = frozenset(fold(w) for w in (*STOPWORDS_EN, *STOPWORDS_PORTUGUESE, *_QUESTION_WORDS))
+
+# Portuguese plurals whose folded forms the Snowball stemmer leaves apart from the singular
+# ("populacoes" → "populaco" but "populacao" → "populaca"); map them to the singular first.
+_PT_PLURALS = (("coes", "cao"), ("oes", "ao"), ("aes", "ao"), ("ais", "al"), ("eis", "el"))
+
+
+def _pt_singular(word: str) -> str:
+    if len(word) > 4:
+        for plural, singular in _PT_PLURALS:
+            if word.endswith(plural):
+                return word[: -len(plural)] + singular
+    return word
 
 
 @lru_cache(maxsize=4)
@@ -41,16 +55,21 @@ def _words(text: str) -> list[str]:
     return [w for w in _TOKEN.findall(fold(text)) if w not in STOPWORDS and len(w) > 1]
 
 
+def _stem(words: list[str], language: str) -> list[str]:
+    if language == "pt":
+        words = [_pt_singular(w) for w in words]
+    return _stemmer(language).stemWords(words)
+
+
 def analyze(text: str, language: str) -> list[str]:
     """Terms of a passage: folded, stop words out, stemmed in the passage's language."""
-    return _stemmer(language).stemWords(_words(text))
+    return _stem(_words(text), language if language in ("pt", "en") else "en")
 
 
 def analyze_query(text: str) -> list[str]:
     """Terms of a question: stemmed both ways, since questions and material may differ."""
     words = _words(text)
-    terms = dict.fromkeys(_stemmer("pt").stemWords(words) + _stemmer("en").stemWords(words))
-    return list(terms)
+    return list(dict.fromkeys(_stem(words, "pt") + _stem(words, "en")))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Turn uploaded course material into normalized pages and citable chunks."""
