@@ -24,8 +24,12 @@ def _settings(**overrides: Any) -> Settings:
 @click.version_option(package_name="chatgepeto")
 def main() -> None:
     """ChatGepeto: answers from course material, with citations."""
+    from chatgepeto.observability.logging import configure_logging
+
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    # Commands talk to a person: only warnings, readable. `serve` switches to JSON logs.
+    configure_logging("WARNING", json=False)
 
 
 # -- serve ------------------------------------------------------------------------------------

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(default=1024, ge=16, le=8192)
     llm_temperature: float = Field(default=0.1, ge=0, le=2)
     llm_timeout_seconds: float = Field(default=30.0, gt=0)
+    # A comment line on a streamed answer while nothing else is sent, so proxies keep it open.
+    stream_keepalive_seconds: float = Field(default=10.0, gt=0)
 
     max_upload_mb: int = Field(default=50, ge=1)
     max_upload_files: int = Field(default=20, ge=1)

@@ -193,3 +193,60 @@ def test_stream_cut_after_tokens_ends_with_error_and_keeps_partial(
     conversation_id = parts[0]["messageMetadata"]["conversation_id"]
     answer = client.get(f"/api/conversations/{conversation_id}").get_json()["messages"][1]
     assert answer["incomplete"] is True and answer["content"]
+
+
+def test_keepalive_comments_while_the_model_thinks(make_app, make_settings, fake_groq, biology_pdf):
+    settings = make_settings(
+        groq_api_key="k", groq_base_url=fake_groq.base_url, stream_keepalive_seconds=0.1
+    )
+    client = make_app(settings).test_client()
+    collection_id = create_collection(client)
+    wait_for_document(
+        client, upload(client, collection_id, ("bio.pdf", biology_pdf)).get_json()["items"][0]["id"]
+    )
+    fake_groq.script(Reply(delay_first=0.6))
+    body = client.post(
+        "/api/ask",
+        json={"question": "O que é evolução?", "collection_id": collection_id},
+        headers=SSE,
+    ).get_data(as_text=True)
+    assert ": keep-alive" in body
+    assert parse_sse(body)[-1] == "[DONE]"
+
+
+def test_client_gone_mid_stream_keeps_the_partial_answer(
+    make_app, llm_settings, fake_groq, biology_pdf
+):
+    client = make_app(llm_settings).test_client()
+    collection_id = create_collection(client)
+    wait_for_document(
+        client, upload(client, collection_id, ("bio.pdf", biology_pdf)).get_json()["items"][0]["id"]
+    )
+    fake_groq.script(Reply(delay_between=0.05))
+    response = client.post(
+        "/api/ask",
+        json={"question": "O que é evolução?", "collection_id": collection_id},
+        headers=SSE,
+        buffered=False,
+    )
+    chunks = response.response
+    received = ""
+    for chunk in chunks:
+        received += chunk.decode() if isinstance(chunk, bytes) else chunk
+        if received.count("text-delta") >= 2:
+            break
+    response.close()  # the student closed the tab
+    conversation_id = json.loads(received.split("data: ", 2)[1].split("\n")[0])["messageMetadata"][
+        "conversation_id"
+    ]
+    import time
+
+    deadline = time.monotonic() + 10
+    while True:
+        messages = client.get(f"/api/conversations/{conversation_id}").get_json()["messages"]
+        if len(messages) == 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert len(messages) == 2
+    assert messages[1]["incomplete"] is True
+    assert messages[1]["content"]

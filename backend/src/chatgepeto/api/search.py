@@ -67,5 +67,7 @@ def ask(body: AskIn):
         finally:
             events.close()
 
-    parts = with_keepalive(encode(all_events()))
+    parts = with_keepalive(
+        encode(all_events()), interval=services().settings.stream_keepalive_seconds
+    )
     return Response(parts, status=200, headers=HEADERS)

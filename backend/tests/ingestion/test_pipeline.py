@@ -1,0 +1,89 @@
+"""The ingestion pipeline: idempotent re-ingest, and no partial chunks or vectors on failure."""
+
+import pytest
+import sqlalchemy as sa
+from langchain_core.embeddings import Embeddings
+
+from chatgepeto.ingestion.uploads import register_files, stage_file
+from chatgepeto.services import build_services
+from chatgepeto.storage.db import session_scope
+from chatgepeto.storage.models import Chunk, Collection, Document, Job
+from conftest import BIOLOGY_PAGES
+from utils.documents import make_pdf
+
+
+class FailingAfter(Embeddings):
+    """A real encoder that breaks after `n` batches, like a crash halfway through a book."""
+
+    def __init__(self, inner: Embeddings, n: int) -> None:
+        self.inner, self.n = inner, n
+
+    def embed_documents(self, texts):
+        if self.n <= 0:
+            raise RuntimeError("encoder crashed")
+        self.n -= 1
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text):
+        return self.inner.embed_query(text)
+
+
+def _queue(svc, tmp_path, pages):
+    pdf = make_pdf(tmp_path / "livro.pdf", pages)
+    with session_scope(svc.sessions) as session:
+        collection = Collection(name="Livro")
+        session.add(collection)
+        session.flush()
+        collection_id = collection.id
+    with pdf.open("rb") as fh:
+        staged = stage_file(fh, "livro.pdf", tmp_path, 10 * 1024 * 1024)
+    items, jobs = register_files(svc.sessions, svc.files, collection_id, [staged])
+    return collection_id, items[0]["id"], jobs[0]
+
+
+def _count(svc, model, **where):
+    with svc.sessions() as session:
+        stmt = sa.select(sa.func.count()).select_from(model)
+        for key, value in where.items():
+            stmt = stmt.where(getattr(model, key) == value)
+        return session.scalar(stmt)
+
+
+def test_reingest_is_idempotent(settings, embeddings, tmp_path):
+    svc = build_services(settings, embeddings=embeddings)
+    collection_id, document_id, job_id = _queue(svc, tmp_path, BIOLOGY_PAGES)
+    svc.ingestor.run_job(job_id)
+    chunks = _count(svc, Chunk, document_id=document_id)
+    vectors = svc.vectors.count(collection_id)
+    assert chunks >= 3 and vectors == chunks
+
+    # Run the same document again (a retried job): same ids, nothing duplicated.
+    with session_scope(svc.sessions) as session:
+        job = Job(document_id=document_id)
+        session.add(job)
+        session.flush()
+        again = job.id
+    svc.ingestor.run_job(again)
+    assert _count(svc, Chunk, document_id=document_id) == chunks
+    assert svc.vectors.count(collection_id) == vectors
+    svc.ingestor.run_job(again)  # already done: not claimed twice
+    svc.close()
+
+
+@pytest.mark.parametrize("batches_before_crash", [0, 1])
+def test_failure_midway_leaves_no_chunks_or_vectors(
+    settings, embeddings, tmp_path, batches_before_crash
+):
+    settings.embedding_batch_size = 2
+    svc = build_services(settings, embeddings=FailingAfter(embeddings, batches_before_crash))
+    pages = [f"Página {i}. " + " ".join(["texto de exemplo"] * 200) for i in range(6)]
+    collection_id, document_id, job_id = _queue(svc, tmp_path, pages)
+    svc.ingestor.run_job(job_id)
+    with svc.sessions() as session:
+        document = session.get(Document, document_id)
+        job = session.get(Job, job_id)
+        assert document.status == "failed" and "encoder crashed" in document.error
+        assert job.status == "failed"
+    assert _count(svc, Chunk, document_id=document_id) == 0
+    assert svc.vectors.count(collection_id) == 0
+    svc.close()
