@@ -147,6 +147,7 @@ class Answerer:
                 )
                 session.add(conversation)
                 session.flush()
+            conversation_id = conversation.id
             history = [
                 (m.role, m.content)
                 for m in session.scalars(
@@ -156,18 +157,21 @@ class Answerer:
                     .limit(HISTORY_TURNS)
                 )
             ][::-1]
-            standalone = self._standalone(question, history)
+        # Outside any transaction: the rewrite may take a while and must not hold a lock.
+        standalone = self._standalone(question, history)
+        with session_scope(self.sessions) as session:
             # The question is stored first, so it survives whatever happens to the answer.
             session.add(
                 Message(
-                    conversation_id=conversation.id,
+                    conversation_id=conversation_id,
                     role="user",
                     content=question,
                     standalone_question=standalone if standalone != question else None,
                 )
             )
-            conversation.updated_at = datetime.now(UTC)
-            conversation_id = conversation.id
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is not None:
+                conversation.updated_at = datetime.now(UTC)
         results = self.retriever.search(collection_id, standalone, self.k)
         return _Turn(
             question=question,

@@ -38,7 +38,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers", "urllib3"):
+    for noisy in ("httpx", "httpcore", "chromadb", "bm25s", "sentence_transformers", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
