@@ -16,8 +16,7 @@ RUN useradd --create-home --uid 10001 app && mkdir -p /data && chown app /data
 
 # torch first, CPU build, pinned: a bare `torch` requirement would pull CUDA (several GB).
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
-COPY README.md ./
-COPY backend/pyproject.toml ./backend/
+COPY backend/pyproject.toml backend/README.md ./backend/
 COPY backend/src ./backend/src
 RUN pip install ./backend
 
