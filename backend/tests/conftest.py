@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from chatgepeto.retrieval.embeddings import make_embeddings
 from chatgepeto.settings import Settings
+
 from fakes.groq_server import FakeGroq
 
 ADMIN_TOKEN = "test-admin-token"

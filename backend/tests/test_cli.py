@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from chatgepeto.cli import main
+
 from conftest import BIOLOGY_PAGES, free_port
 from utils.documents import make_corrupt_pdf, make_pdf
 

@@ -1,8 +1,7 @@
 import itertools
 
-from utils.documents import make_pdf
-
 from conftest import AUTH, create_collection, upload, wait_for_document
+from utils.documents import make_pdf
 
 
 def test_search_finds_the_page_in_portuguese(client, ready_collection):

@@ -17,6 +17,7 @@ from chatgepeto.ingestion.filetypes import (
     detect_type,
     safe_filename,
 )
+
 from utils.documents import make_docx, make_pdf
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from chatgepeto.ingestion.filetypes import DOCX, MARKDOWN, PDF, TEXT
 from chatgepeto.ingestion.loaders import DocumentError, Page, load_pages
+
 from utils.documents import (
     make_corrupt_pdf,
     make_docx,

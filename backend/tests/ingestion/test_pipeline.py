@@ -8,6 +8,7 @@ from chatgepeto.ingestion.uploads import register_files, stage_file
 from chatgepeto.services import build_services
 from chatgepeto.storage.db import session_scope
 from chatgepeto.storage.models import Chunk, Collection, Document, Job
+
 from conftest import BIOLOGY_PAGES
 from utils.documents import make_pdf
 
