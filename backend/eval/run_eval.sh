@@ -7,15 +7,15 @@ cd "$(dirname "$0")/.."
 bin=.venv/bin/chatgepeto
 out=eval/results
 mkdir -p "$out"
-models="${EVAL_MODELS:-multilingual minilm}"
+models="${EVAL_MODELS:-multilingual minilm multilingual,minilm}"
 for model in $models; do
   for retriever in bm25 dense hybrid; do
     "$bin" eval beir --corpus "$data/scifact/corpus.jsonl" --queries "$data/scifact/queries.jsonl" \
       --qrels "$data/scifact/qrels/train.tsv" --retriever "$retriever" \
-      --embedding-model "$model" --json | tail -n 1 > "$out/scifact-$model-$retriever.json"
-    cat "$out/scifact-$model-$retriever.json"
+      --embedding-model "$model" --json | tail -n 1 > "$out/scifact-${model/,/+}-$retriever.json"
+    cat "$out/scifact-${model/,/+}-$retriever.json"
     "$bin" eval docs --docs "$data/docs" --questions eval/docs_questions.jsonl \
-      --retriever "$retriever" --embedding-model "$model" --json | tail -n 1 > "$out/docs-$model-$retriever.json"
-    cat "$out/docs-$model-$retriever.json"
+      --retriever "$retriever" --embedding-model "$model" --json | tail -n 1 > "$out/docs-${model/,/+}-$retriever.json"
+    cat "$out/docs-${model/,/+}-$retriever.json"
   done
 done

@@ -23,6 +23,7 @@ def cli_env(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("GROQ_API_KEY", "")
     monkeypatch.setenv("CHROMA_HOST", "")
+    monkeypatch.setenv("EMBEDDING_MODEL", "multilingual")
     monkeypatch.chdir(tmp_path)  # no stray .env
     return tmp_path
 
@@ -122,6 +123,7 @@ def test_serve_runs_gunicorn_and_prints_the_token(tmp_path, database_url):
         "DATABASE_URL": database_url,
         "CHROMA_HOST": "",
         "WORKERS": "3",
+        "EMBEDDING_MODEL": "multilingual",
     }
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "chatgepeto"), "serve"],

@@ -205,12 +205,16 @@ def eval_group() -> None:
     """Measure retrieval quality."""
 
 
-def _eval_services(data_dir: Path | None, embedding_model: str | None) -> Any:
+def _eval_services(data_dir: Path | None, embedding_model: str | None, kind: str) -> Any:
+    import re
+
     from chatgepeto.services import build_services
 
     base = _settings()
     model = embedding_model or base.embedding_model
-    folder = data_dir or base.data_dir / "eval" / model.replace("/", "_")
+    # BEIR vectors are kept per model in one folder; course files are ingested per model set.
+    suffix = "beir" if kind == "beir" else f"docs-{re.sub(r'[^a-zA-Z0-9,.-]+', '_', model)}"
+    folder = data_dir or base.data_dir / "eval" / suffix
     settings = _settings(
         data_dir=folder,
         embedding_model=model,
@@ -248,7 +252,7 @@ def eval_beir(
 
     from chatgepeto.evaluation.beir import evaluate, index_corpus
 
-    svc = _eval_services(data_dir, embedding_model)
+    svc = _eval_services(data_dir, embedding_model, "beir")
     stat = corpus.stat()
     name = (
         "beir-"
@@ -303,7 +307,7 @@ def eval_docs(
     """Ingest a folder of course files and score retrieval on questions with answer pages."""
     from chatgepeto.evaluation.docs import evaluate_questions, ingest_folder
 
-    svc = _eval_services(data_dir, embedding_model)
+    svc = _eval_services(data_dir, embedding_model, "docs")
     collection_id, timings = ingest_folder(
         svc,
         docs_dir,

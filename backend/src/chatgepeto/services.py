@@ -43,7 +43,7 @@ class Services:
 
     def warm_up(self) -> None:
         """Load the embedding model now rather than on the first request."""
-        self.vectors.embeddings.embed_query("warm up")
+        self.vectors.warm_up()
 
     def close(self) -> None:
         self.jobs.shutdown(wait=False)
@@ -55,7 +55,8 @@ def build_services(
 ) -> Services:
     """Build the engines the settings name; run database migrations first.
 
-    `embeddings` lets a caller share an already loaded model (tests, benchmarks).
+    `embeddings` lets a caller share an already loaded model (tests); it then serves every
+    configured model name.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if migrate:
@@ -63,6 +64,14 @@ def build_services(
     engine = make_engine(settings.sqlalchemy_url)
     sessions = make_session_factory(engine)
     files = LocalFileStore(settings.files_dir)
+    encoders = {
+        model_slug(name): (
+            (lambda: embeddings)
+            if embeddings is not None
+            else partial(make_embeddings, name, settings.embedding_batch_size)
+        )
+        for name in settings.embedding_models
+    }
     vectors = VectorIndex(
         partial(
             make_chroma_client,
@@ -71,10 +80,7 @@ def build_services(
             ssl=settings.chroma_ssl,
             persist_dir=settings.chroma_dir,
         ),
-        (lambda: embeddings)
-        if embeddings is not None
-        else partial(make_embeddings, settings.embedding_model, settings.embedding_batch_size),
-        model_slug(settings.embedding_model),
+        encoders,
     )
     retriever = HybridRetriever(
         sessions,

@@ -33,15 +33,17 @@ class Settings(BaseSettings):
     chroma_port: int = 8000
     chroma_ssl: bool = False
 
-    # "multilingual" (Universal Sentence Encoder multilingual v3), "minilm" (all-MiniLM-L6-v2),
-    # or any sentence-transformers model name or local path.
-    embedding_model: str = "multilingual"
+    # Comma-separated embedding models, each ranked and fused with BM25: "multilingual"
+    # (Universal Sentence Encoder multilingual v3), "minilm" (all-MiniLM-L6-v2), or any
+    # sentence-transformers model name or local path. The default is the best measured setting
+    # (docs/benchmarks.md).
+    embedding_model: str = "multilingual,minilm"
     embedding_batch_size: int = 32
 
     retriever: str = Field(default="hybrid", pattern="^(hybrid|dense|bm25)$")
     search_k: int = Field(default=6, ge=1, le=50)
     candidate_k: int = Field(default=40, ge=5, le=500)
-    rrf_k: int = Field(default=60, ge=1)
+    rrf_k: int = Field(default=10, ge=1)
 
     chunk_size: int = Field(default=1000, ge=200, le=8000)
     chunk_overlap: int = Field(default=150, ge=0, le=2000)
@@ -80,6 +82,11 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
+
+    @property
+    def embedding_models(self) -> list[str]:
+        names = [name.strip() for name in self.embedding_model.split(",") if name.strip()]
+        return list(dict.fromkeys(names)) or ["multilingual"]
 
     @property
     def llm_enabled(self) -> bool:

@@ -85,3 +85,22 @@ def test_a_second_worker_sees_new_uploads(make_app, settings, client, tmp_path):
         "/api/search", json={"question": "ribossomos", "collection_id": collection_id}
     ).get_json()["results"]
     assert all(h["document_id"] != document_id for h in hits)
+
+
+def test_several_embedding_models_are_fused(make_app, make_settings, biology_pdf):
+    """EMBEDDING_MODEL with two models: one Chroma collection and one ranking per model."""
+    app = make_app(make_settings(embedding_model="multilingual,minilm"))
+    client = app.test_client()
+    collection_id = create_collection(client)
+    item = upload(client, collection_id, ("bio.pdf", biology_pdf)).get_json()["items"][0]
+    document = wait_for_document(client, item["id"])
+    vectors = app.extensions["chatgepeto"].vectors
+    assert vectors.models == ["multilingual", "minilm"]
+    for model in vectors.models:
+        assert vectors.count(collection_id, model) == document["chunks"]
+    hits = client.post(
+        "/api/search", json={"question": "deriva genética", "collection_id": collection_id}
+    ).get_json()["results"]
+    assert hits[0]["page"] == 3
+    assert client.delete(f"/api/documents/{item['id']}", headers=AUTH).status_code == 204
+    assert all(vectors.count(collection_id, m) == 0 for m in vectors.models)

@@ -45,61 +45,70 @@ def read_qrels(path: Path) -> dict[str, dict[str, int]]:
 def index_corpus(
     svc: Services, corpus_path: Path, name: str, on_progress: Callable[[int, int], None]
 ) -> str:
-    """Index the corpus once into a collection named `name`; return its id."""
-    with session_scope(svc.sessions) as session:
-        existing = session.scalar(select(Collection).where(Collection.name == name))
-        if existing is not None:
-            return existing.id
+    """Index the corpus into a collection named `name`, once per embedding model; its id."""
     docs = list(read_jsonl(corpus_path))
     texts = [f"{d.get('title', '')}\n{d.get('text', '')}".strip() for d in docs]
     ids = [str(d["_id"]) for d in docs]
     with session_scope(svc.sessions) as session:
-        collection = Collection(name=f"{name} (indexing)", description=str(corpus_path))
-        session.add(collection)
-        session.flush()
-        document = Document(
-            collection_id=collection.id,
-            filename=corpus_path.name,
-            content_type="text/plain",
-            size_bytes=corpus_path.stat().st_size,
-            sha256=name[:64],
-            storage_key="",
-            status="running",
+        collection = session.scalar(select(Collection).where(Collection.name == name))
+        if collection is None:
+            collection = _store_chunks(session, corpus_path, name, ids, texts)
+        collection_id = collection.id
+        document_id = session.scalar(
+            select(Document.id).where(Document.collection_id == collection_id)
         )
-        session.add(document)
-        session.flush()
-        collection_id, document_id = collection.id, document.id
-    svc.vectors.upsert(
-        collection_id,
-        ids,
-        texts,
-        [{"document_id": document_id}] * len(ids),
-        batch_size=128,
-        on_batch=on_progress,
-    )
-    with session_scope(svc.sessions) as session:
-        for i, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
-            language = detect_language(text)
-            session.add(
-                Chunk(
-                    id=doc_id,
-                    document_id=document_id,
-                    collection_id=collection_id,
-                    chunk_index=i,
-                    page=None,
-                    start_offset=0,
-                    end_offset=len(text),
-                    text=text,
-                    language=language,
-                    terms=" ".join(analyze(text, language)),
-                )
-            )
-        document = session.get(Document, document_id)
-        document.status, document.progress, document.chunks = "ready", 1.0, len(ids)
-        collection = session.get(Collection, collection_id)
-        collection.name = name  # only a complete index gets the final name
-        collection.index_version += 1
+    # Vectors per model: a model added later is indexed on its own, the others are kept.
+    missing = [m for m in svc.vectors.models if svc.vectors.count(collection_id, m) < len(ids)]
+    if missing:
+        svc.vectors.upsert(
+            collection_id,
+            ids,
+            texts,
+            [{"document_id": document_id}] * len(ids),
+            batch_size=128,
+            on_batch=on_progress,
+            models=missing,
+        )
     return collection_id
+
+
+def _store_chunks(
+    session: Any, corpus_path: Path, name: str, ids: list[str], texts: list[str]
+) -> Collection:
+    collection = Collection(name=name, description=str(corpus_path))
+    session.add(collection)
+    session.flush()
+    document = Document(
+        collection_id=collection.id,
+        filename=corpus_path.name,
+        content_type="text/plain",
+        size_bytes=corpus_path.stat().st_size,
+        sha256=name[:64],
+        storage_key="",
+        status="ready",
+        progress=1.0,
+        chunks=len(ids),
+    )
+    session.add(document)
+    session.flush()
+    for i, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
+        language = detect_language(text)
+        session.add(
+            Chunk(
+                id=doc_id,
+                document_id=document.id,
+                collection_id=collection.id,
+                chunk_index=i,
+                page=None,
+                start_offset=0,
+                end_offset=len(text),
+                text=text,
+                language=language,
+                terms=" ".join(analyze(text, language)),
+            )
+        )
+    collection.index_version += 1
+    return collection
 
 
 def evaluate(

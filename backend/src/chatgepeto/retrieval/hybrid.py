@@ -82,8 +82,10 @@ class HybridRetriever:
         index = self.lexical.get(collection_id, version, load)
         return [hit.chunk_id for hit in index.search(analyze_query(question), k)]
 
-    def _dense_ranking(self, collection_id: str, question: str, k: int) -> list[str]:
-        return [hit.chunk_id for hit in self.vectors.search(collection_id, question, k)]
+    def _dense_rankings(self, collection_id: str, question: str, k: int) -> list[list[str]]:
+        """One ranking per embedding model."""
+        rankings = self.vectors.search(collection_id, question, k)
+        return [[hit.chunk_id for hit in hits] for hits in rankings.values()]
 
     def rank(
         self, collection_id: str, question: str, k: int, mode: str | None = None
@@ -94,12 +96,11 @@ class HybridRetriever:
         if mode == "bm25":
             ranking = self._lexical_ranking(collection_id, question, depth)
             return reciprocal_rank_fusion([ranking], self.rrf_k)[:k]
+        dense = self._dense_rankings(collection_id, question, depth)
         if mode == "dense":
-            ranking = self._dense_ranking(collection_id, question, depth)
-            return reciprocal_rank_fusion([ranking], self.rrf_k)[:k]
-        dense = self._dense_ranking(collection_id, question, depth)
+            return reciprocal_rank_fusion(dense, self.rrf_k)[:k]
         lexical = self._lexical_ranking(collection_id, question, depth)
-        return reciprocal_rank_fusion([dense, lexical], self.rrf_k)[:k]
+        return reciprocal_rank_fusion([*dense, lexical], self.rrf_k)[:k]
 
     def search(
         self, collection_id: str, question: str, k: int, mode: str | None = None

@@ -1,4 +1,8 @@
-"""The dense index: one Chroma collection per ChatGepeto collection and embedding model."""
+"""The dense index: chunk vectors in Chroma, one collection per ChatGepeto collection and model.
+
+Several embedding models can index the same chunks (EMBEDDING_MODEL="multilingual,minilm"):
+each gets its own Chroma collection and its own ranking, which the hybrid retriever fuses.
+"""
 
 from __future__ import annotations
 
@@ -32,58 +36,72 @@ def make_chroma_client(*, host: str, port: int, ssl: bool, persist_dir: Path) ->
     return chromadb.PersistentClient(path=str(persist_dir), settings=chroma_settings)
 
 
+class _Lazy:
+    """Build a value on first use, once, thread-safely."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self._factory = factory
+        self._value: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._value is not None
+
+    def get(self) -> Any:
+        if self._value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = self._factory()
+        return self._value
+
+
 class VectorIndex:
-    """Upsert, search and delete chunk vectors; the embedding model is built lazily, once."""
+    """Upsert, search and delete chunk vectors for every configured embedding model."""
 
     def __init__(
         self,
         client_factory: Callable[[], Any],
-        embeddings_factory: Callable[[], Embeddings],
-        model_slug: str,
+        encoders: dict[str, Callable[[], Embeddings]],
     ) -> None:
-        self._client_factory = client_factory
-        self._embeddings_factory = embeddings_factory
-        self._model_slug = model_slug
-        self._client: Any = None
-        self._embeddings: Embeddings | None = None
-        self._stores: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        if not encoders:
+            raise ValueError("at least one embedding model is needed")
+        self._client = _Lazy(client_factory)
+        self._encoders = {slug: _Lazy(factory) for slug, factory in encoders.items()}
+        self._stores: dict[tuple[str, str], Any] = {}
 
     @property
     def client(self) -> Any:
-        if self._client is None:
-            with self._lock:
-                if self._client is None:
-                    self._client = self._client_factory()
-        return self._client
+        return self._client.get()
 
     @property
-    def embeddings(self) -> Embeddings:
-        if self._embeddings is None:
-            with self._lock:
-                if self._embeddings is None:
-                    self._embeddings = self._embeddings_factory()
-        return self._embeddings
+    def models(self) -> list[str]:
+        return list(self._encoders)
 
     @property
     def embeddings_loaded(self) -> bool:
-        return self._embeddings is not None
+        return all(encoder.loaded for encoder in self._encoders.values())
 
-    def collection_name(self, collection_id: str) -> str:
-        return f"cg-{collection_id}-{self._model_slug}"
+    def warm_up(self) -> None:
+        for encoder in self._encoders.values():
+            encoder.get().embed_query("warm up")
 
-    def _store(self, collection_id: str) -> Any:
-        store = self._stores.get(collection_id)
+    def collection_name(self, collection_id: str, model: str | None = None) -> str:
+        return f"cg-{collection_id}-{model or self.models[0]}"
+
+    def _store(self, collection_id: str, model: str) -> Any:
+        key = (collection_id, model)
+        store = self._stores.get(key)
         if store is None:
             from langchain_chroma import Chroma
 
             store = Chroma(
-                collection_name=self.collection_name(collection_id),
-                embedding_function=self.embeddings,
+                collection_name=self.collection_name(collection_id, model),
+                embedding_function=self._encoders[model].get(),
                 client=self.client,
                 collection_configuration={"hnsw": {"space": "cosine"}},
             )
-            self._stores[collection_id] = store
+            self._stores[key] = store
         return store
 
     def upsert(
@@ -95,44 +113,56 @@ class VectorIndex:
         *,
         batch_size: int = 64,
         on_batch: Callable[[int, int], None] | None = None,
+        models: Sequence[str] | None = None,
     ) -> None:
-        """Embed and upsert in batches (same ids overwrite), reporting (done, total)."""
-        store = self._store(collection_id)
-        total = len(ids)
-        for start in range(0, total, batch_size):
-            end = min(start + batch_size, total)
-            store.add_texts(
-                list(texts[start:end]),
-                metadatas=list(metadatas[start:end]),
-                ids=list(ids[start:end]),
-            )
-            if on_batch is not None:
-                on_batch(end, total)
+        """Embed and upsert in batches with every model, or `models` (same ids overwrite).
 
-    def search(self, collection_id: str, query: str, k: int) -> list[DenseHit]:
-        store = self._store(collection_id)
-        if store._collection.count() == 0:
-            return []
-        pairs = store.similarity_search_with_score(query, k=k)
-        return [DenseHit(str(doc.id), float(distance)) for doc, distance in pairs]
+        Progress is reported as (done, total) over all models' batches.
+        """
+        models = list(models) if models is not None else self.models
+        total = len(ids) * len(models)
+        for n, model in enumerate(models):
+            store = self._store(collection_id, model)
+            for start in range(0, len(ids), batch_size):
+                end = min(start + batch_size, len(ids))
+                store.add_texts(
+                    list(texts[start:end]),
+                    metadatas=list(metadatas[start:end]),
+                    ids=list(ids[start:end]),
+                )
+                if on_batch is not None:
+                    on_batch(n * len(ids) + end, total)
 
-    def delete_ids(self, collection_id: str, ids: Sequence[str]) -> None:
-        if ids:
-            self._store(collection_id).delete(ids=list(ids))
+    def search(self, collection_id: str, query: str, k: int) -> dict[str, list[DenseHit]]:
+        """The k nearest chunks for each model, best first."""
+        rankings: dict[str, list[DenseHit]] = {}
+        for model in self.models:
+            store = self._store(collection_id, model)
+            if store._collection.count() == 0:
+                rankings[model] = []
+                continue
+            pairs = store.similarity_search_with_score(query, k=k)
+            rankings[model] = [DenseHit(str(doc.id), float(distance)) for doc, distance in pairs]
+        return rankings
 
     def delete_document(self, collection_id: str, document_id: str) -> None:
-        self._store(collection_id).delete(where={"document_id": document_id})
+        for model in self.models:
+            self._store(collection_id, model).delete(where={"document_id": document_id})
 
     def drop_collection(self, collection_id: str) -> None:
-        self._stores.pop(collection_id, None)
-        try:
-            self.client.delete_collection(self.collection_name(collection_id))
-        except Exception as exc:
-            if "does not exist" not in str(exc).lower() and "not found" not in str(exc).lower():
-                raise
+        for model in self.models:
+            self._stores.pop((collection_id, model), None)
+            try:
+                self.client.delete_collection(self.collection_name(collection_id, model))
+            except Exception as exc:
+                message = str(exc).lower()
+                if "does not exist" not in message and "not found" not in message:
+                    raise
 
-    def count(self, collection_id: str) -> int:
-        return int(self._store(collection_id)._collection.count())
+    def count(self, collection_id: str, model: str | None = None) -> int:
+        """Vectors of the collection for one model, or the most any model holds."""
+        models = [model] if model else self.models
+        return max(int(self._store(collection_id, m)._collection.count()) for m in models)
 
     def heartbeat(self) -> None:
         """Raise if the vector store cannot be reached."""
