@@ -232,6 +232,13 @@ class Answerer:
             **kw,
         )
 
+    def _generated(self, turn: _Turn, answer: str, **kw: Any) -> AnswerResult:
+        """A model-written answer with the citations it actually uses."""
+        citations = citations_for(answer, turn.results, turn.standalone)
+        return self._result(
+            turn, answer, citations, mode="generated", provider="groq", model=self.model_name, **kw
+        )
+
     def _extractive(self, turn: _Turn) -> AnswerResult:
         answer, citations = extractive_answer(turn.standalone, turn.results, turn.language)
         return self._result(turn, answer, citations, mode="extractive", provider="extractive")
@@ -307,19 +314,7 @@ class Answerer:
         except GeneratorExit:
             # The client went away mid-answer: keep what was said, marked incomplete.
             if parts:
-                answer = "".join(parts)
-                self._store(
-                    turn,
-                    self._result(
-                        turn,
-                        answer,
-                        citations_for(answer, turn.results, turn.standalone),
-                        mode="generated",
-                        provider=provider,
-                        model=model,
-                        incomplete=True,
-                    ),
-                )
+                self._store(turn, self._generated(turn, "".join(parts), incomplete=True))
             raise
         except Exception as exc:
             log.warning("llm_failed", error=str(exc), tokens_sent=bool(parts))
@@ -330,33 +325,15 @@ class Answerer:
                 self._store(turn, result)
                 yield Finished(result)
                 return
-            answer = "".join(parts)
-            result = self._result(
-                turn,
-                answer,
-                citations_for(answer, turn.results, turn.standalone),
-                mode="generated",
-                provider=provider,
-                model=model,
-                incomplete=True,
-            )
+            result = self._generated(turn, "".join(parts), incomplete=True)
             self._store(turn, result)
             yield Failed("The language model stopped before finishing the answer.", result)
             return
-        answer = "".join(parts).strip()
         LLM_SECONDS.labels(provider, model).observe(time.perf_counter() - started)
         for kind in ("input_tokens", "output_tokens"):
             if usage.get(kind):
                 LLM_TOKENS.labels(provider, model, kind).inc(usage[kind])
-        result = self._result(
-            turn,
-            answer,
-            citations_for(answer, turn.results, turn.standalone),
-            mode="generated",
-            provider=provider,
-            model=model,
-            usage=usage,
-        )
+        result = self._generated(turn, "".join(parts).strip(), usage=usage)
         self._store(turn, result)
         log.info(
             "answered",
