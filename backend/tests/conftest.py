@@ -243,3 +243,11 @@ def ready_collection(client, biology_pdf) -> str:
     document = wait_for_document(client, response.get_json()["items"][0]["id"])
     assert document["status"] == "ready", document
     return collection_id
+
+
+def collection_with(client, *files: tuple[str, bytes], name: str = "Biologia Evolutiva") -> str:
+    """A new collection holding `files`, all ingested and ready."""
+    collection_id = create_collection(client, name)
+    for item in upload(client, collection_id, *files).get_json()["items"]:
+        assert wait_for_document(client, item["id"])["status"] == "ready"
+    return collection_id

@@ -1,6 +1,6 @@
 import json
 
-from conftest import create_collection, upload, wait_for_document
+from conftest import collection_with, create_collection
 from fakes.groq_server import CutStream, Error, Reply
 
 SSE = {"Accept": "text/event-stream"}
@@ -101,9 +101,7 @@ def test_extractive_stream_protocol(client, ready_collection):
 
 def test_generated_answer_through_groq(make_app, llm_settings, fake_groq, biology_pdf):
     client = make_app(llm_settings).test_client()
-    collection_id = create_collection(client)
-    item = upload(client, collection_id, ("bio.pdf", biology_pdf)).get_json()["items"][0]
-    wait_for_document(client, item["id"])
+    collection_id = collection_with(client, ("bio.pdf", biology_pdf))
     body = client.post(
         "/api/ask",
         json={"question": "Quais as causas da seleção natural?", "collection_id": collection_id},
@@ -120,10 +118,7 @@ def test_generated_answer_through_groq(make_app, llm_settings, fake_groq, biolog
 
 def test_generated_stream_and_follow_up_rewrite(make_app, llm_settings, fake_groq, biology_pdf):
     client = make_app(llm_settings).test_client()
-    collection_id = create_collection(client)
-    wait_for_document(
-        client, upload(client, collection_id, ("bio.pdf", biology_pdf)).get_json()["items"][0]["id"]
-    )
+    collection_id = collection_with(client, ("bio.pdf", biology_pdf))
     first = client.post(
         "/api/ask",
         json={
@@ -161,10 +156,7 @@ def test_llm_failure_before_tokens_falls_back_to_extractive(
     make_app, llm_settings, fake_groq, biology_pdf
 ):
     client = make_app(llm_settings).test_client()
-    collection_id = create_collection(client)
-    wait_for_document(
-        client, upload(client, collection_id, ("bio.pdf", biology_pdf)).get_json()["items"][0]["id"]
-    )
+    collection_id = collection_with(client, ("bio.pdf", biology_pdf))
     fake_groq.default = Error(status=500)
     body = client.post(
         "/api/ask", json={"question": "O que é deriva genética?", "collection_id": collection_id}
@@ -176,10 +168,7 @@ def test_stream_cut_after_tokens_ends_with_error_and_keeps_partial(
     make_app, llm_settings, fake_groq, biology_pdf
 ):
     client = make_app(llm_settings).test_client()
-    collection_id = create_collection(client)
-    wait_for_document(
-        client, upload(client, collection_id, ("bio.pdf", biology_pdf)).get_json()["items"][0]["id"]
-    )
+    collection_id = collection_with(client, ("bio.pdf", biology_pdf))
     fake_groq.script(CutStream(after_tokens=3))
     parts = parse_sse(
         client.post(
@@ -200,10 +189,7 @@ def test_keepalive_comments_while_the_model_thinks(make_app, make_settings, fake
         groq_api_key="k", groq_base_url=fake_groq.base_url, stream_keepalive_seconds=0.1
     )
     client = make_app(settings).test_client()
-    collection_id = create_collection(client)
-    wait_for_document(
-        client, upload(client, collection_id, ("bio.pdf", biology_pdf)).get_json()["items"][0]["id"]
-    )
+    collection_id = collection_with(client, ("bio.pdf", biology_pdf))
     fake_groq.script(Reply(delay_first=0.6))
     body = client.post(
         "/api/ask",
@@ -218,10 +204,7 @@ def test_client_gone_mid_stream_keeps_the_partial_answer(
     make_app, llm_settings, fake_groq, biology_pdf
 ):
     client = make_app(llm_settings).test_client()
-    collection_id = create_collection(client)
-    wait_for_document(
-        client, upload(client, collection_id, ("bio.pdf", biology_pdf)).get_json()["items"][0]["id"]
-    )
+    collection_id = collection_with(client, ("bio.pdf", biology_pdf))
     fake_groq.script(Reply(delay_between=0.05))
     response = client.post(
         "/api/ask",

@@ -38,12 +38,12 @@ def _document(collection_id: str, sha: str = "a" * 64) -> Document:
     )
 
 
-def test_sqlite_uses_wal(settings, sessions):
-    if not settings.sqlalchemy_url.startswith("sqlite"):
-        pytest.skip("SQLite only")
-    with sessions() as session:
-        assert session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
-        assert session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+def test_sqlite_uses_wal_and_foreign_keys(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
 
 
 def test_deleting_a_collection_cascades(sessions):
