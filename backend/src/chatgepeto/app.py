@@ -30,8 +30,14 @@ def create_app(
     services: Services | None = None,
     *,
     start_jobs: bool = True,
+    requeue_interrupted: bool = True,
 ) -> OpenAPI:
-    """Build the app: settings → services → request ids, auth, errors, blueprints, metrics."""
+    """Build the app: settings → services → request ids, auth, errors, blueprints, metrics.
+
+    With `start_jobs`, queued ingestion jobs start running; `requeue_interrupted` first puts
+    back jobs a stopped process left running (a multi-worker server does that once, before
+    forking, and passes False).
+    """
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)
     services = services or build_services(settings)
@@ -65,9 +71,11 @@ def create_app(
     _init_metrics(app)
 
     if start_jobs:
-        recovered = services.jobs.recover()
-        if recovered:
-            log.info("jobs_recovered", count=recovered)
+        if requeue_interrupted:
+            services.jobs.requeue_interrupted()
+        queued = services.jobs.submit_queued()
+        if queued:
+            log.info("queued_jobs_started", count=queued)
     return app
 
 

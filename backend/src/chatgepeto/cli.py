@@ -44,6 +44,8 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
     """Serve the API with gunicorn (gthread workers)."""
     from gunicorn.app.base import BaseApplication
 
+    from chatgepeto.ingestion.jobs import requeue_interrupted
+    from chatgepeto.storage.db import make_engine, make_session_factory
     from chatgepeto.storage.migrate import upgrade
 
     settings = _settings(host=host, port=port, workers=workers, threads=threads)
@@ -55,7 +57,11 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
         )
         settings.workers = 1
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.sqlalchemy_url)  # once, before the workers start
+    # Once, before the workers start: migrations, and jobs a previous run left half done.
+    upgrade(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url)
+    requeue_interrupted(make_session_factory(engine))
+    engine.dispose()
     token, generated = settings.ensure_admin_token()
     click.echo(f"ChatGepeto on http://localhost:{settings.port}  (API docs: /api/docs)")
     if generated:
@@ -80,7 +86,7 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
             from chatgepeto.services import build_services
 
             services = build_services(settings, migrate=False)
-            app = create_app(settings, services)
+            app = create_app(settings, services, requeue_interrupted=False)
             threading.Thread(target=services.warm_up, daemon=True, name="warm-up").start()
             return app
 

@@ -1,3 +1,7 @@
+import sqlalchemy as sa
+
+from chatgepeto.storage.models import Document, Job
+
 from conftest import AUTH, create_collection, upload, wait_for_document
 
 
@@ -83,6 +87,10 @@ def test_interrupted_jobs_are_resumed_on_start(make_app, settings, biology_pdf):
     collection_id = create_collection(client)
     item = upload(client, collection_id, ("bio.pdf", biology_pdf)).get_json()["items"][0]
     assert client.get(f"/api/documents/{item['id']}").get_json()["status"] == "queued"
+    # The process dies halfway through the job.
+    with services.sessions.begin() as session:
+        session.execute(sa.update(Job).values(status="running"))
+        session.execute(sa.update(Document).values(status="running", progress=0.4))
 
     restarted = make_app(settings).test_client()
     assert wait_for_document(restarted, item["id"])["status"] == "ready"

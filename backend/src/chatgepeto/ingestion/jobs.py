@@ -15,6 +15,15 @@ from chatgepeto.storage.models import Document, Job
 log = get_logger(__name__)
 
 
+def requeue_interrupted(sessions: sessionmaker[Session]) -> None:
+    """Move jobs and documents left `running` by a stopped process back to `queued`."""
+    with session_scope(sessions) as session:
+        session.execute(update(Job).where(Job.status == "running").values(status="queued"))
+        session.execute(
+            update(Document).where(Document.status == "running").values(status="queued")
+        )
+
+
 class InProcessJobRunner:
     """Run queued jobs one at a time on a worker thread (embedding is CPU-bound).
 
@@ -40,13 +49,13 @@ class InProcessJobRunner:
         except Exception:
             log.exception("job_crashed", job_id=job_id)
 
-    def recover(self) -> int:
-        """Requeue jobs a previous process left running, then run everything queued."""
-        with session_scope(self.sessions) as session:
-            session.execute(update(Job).where(Job.status == "running").values(status="queued"))
-            session.execute(
-                update(Document).where(Document.status == "running").values(status="queued")
-            )
+    def requeue_interrupted(self) -> None:
+        """Queue again what a previous run left `running` (once, before any worker runs)."""
+        requeue_interrupted(self.sessions)
+
+    def submit_queued(self) -> int:
+        """Run every queued job; a job another worker already claimed is skipped."""
+        with self.sessions() as session:
             job_ids = list(
                 session.scalars(
                     select(Job.id).where(Job.status == "queued").order_by(Job.created_at)
