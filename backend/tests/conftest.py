@@ -24,10 +24,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 sys.path.insert(0, str(Path(__file__).parent))
 
+from chatgepeto.devtools.fake_groq import FakeGroq
 from chatgepeto.retrieval.embeddings import make_embeddings
 from chatgepeto.settings import Settings
-
-from fakes.groq_server import FakeGroq
 
 ADMIN_TOKEN = "test-admin-token"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

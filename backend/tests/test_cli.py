@@ -157,3 +157,50 @@ def test_serve_runs_gunicorn_and_prints_the_token(tmp_path, database_url):
     assert f"Admin token (kept in {tmp_path / 'data' / 'admin_token'}): {token}" in out
     assert "serving with 1 worker" in err
     assert "gthread" in err
+
+
+def test_fake_groq_command_serves_chat_completions(tmp_path):
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "chatgepeto"),
+            "fake-groq",
+            "--port",
+            str(port),
+            "--delay-first",
+            "0",
+            "--delay-between",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        body = {
+            "model": "m",
+            "messages": [
+                {
+                    "role": "user",
+                    "content": "<passages>\n[1] (a.pdf, p. 1)\nCells divide.\n</passages>",
+                }
+            ],
+        }
+        while True:
+            try:
+                response = httpx.post(
+                    f"http://127.0.0.1:{port}/openai/v1/chat/completions",
+                    json=body,
+                    headers={"Authorization": "Bearer x"},
+                    timeout=2,
+                )
+                break
+            except httpx.HTTPError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        assert response.status_code == 200
+        assert response.json()["choices"][0]["message"]["content"] == "Cells divide. [1]"
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -201,6 +202,37 @@ def ask(question: str, collection_name: str, as_json: bool) -> None:
         click.echo("")
         for c in result.citations:
             click.echo(f"[{c['id']}] {source_label(c['filename'], c['page'])}: “{c['quote']}”")
+
+
+# -- fake-groq --------------------------------------------------------------------------------
+
+
+@main.command("fake-groq")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8090, show_default=True)
+@click.option(
+    "--delay-first",
+    type=float,
+    default=0.3,
+    show_default=True,
+    help="Seconds before the first token.",
+)
+@click.option(
+    "--delay-between", type=float, default=0.02, show_default=True, help="Seconds between tokens."
+)
+def fake_groq(host: str, port: int, delay_first: float, delay_between: float) -> None:
+    """Run a local fake Groq server, to try generated answers offline.
+
+    Then start the API with GROQ_API_KEY=anything GROQ_BASE_URL=http://HOST:PORT. Answers are
+    built from the retrieved passages (their first sentences, cited [1], [2]).
+    """
+    from chatgepeto.devtools.fake_groq import FakeGroq, Reply
+
+    fake = FakeGroq(Reply(delay_first=delay_first, delay_between=delay_between), host, port)
+    click.echo(f"Fake Groq on {fake.base_url} — set GROQ_BASE_URL={fake.base_url}")
+    click.echo("Ctrl-C to stop.")
+    with contextlib.suppress(KeyboardInterrupt):
+        fake.serve_forever()
 
 
 # -- eval -------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 import json
 
+from chatgepeto.devtools.fake_groq import CutStream, Error, Reply
+
 from conftest import collection_with, create_collection
-from fakes.groq_server import CutStream, Error, Reply
 
 SSE = {"Accept": "text/event-stream"}
 

@@ -240,7 +240,9 @@ class _Cut(Exception):
 class FakeGroq:
     """Local fake Groq server; use as a context manager, or ``start()`` / ``stop()``."""
 
-    def __init__(self, default: Behaviour | None = None) -> None:
+    def __init__(
+        self, default: Behaviour | None = None, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.default: Behaviour = default or Reply()
         self.requests: list[dict[str, Any]] = []
         self.calls = 0
@@ -248,9 +250,9 @@ class FakeGroq:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server = make_server(
-            "127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler
+            host, port, self._wsgi, threaded=True, request_handler=_QuietHandler
         )
-        self.base_url = f"http://127.0.0.1:{self._server.port}"
+        self.base_url = f"http://{host}:{self._server.port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -271,6 +273,14 @@ class FakeGroq:
             self._server.shutdown()
             self._thread.join(timeout=5)
         self._server.server_close()
+
+    def serve_forever(self) -> None:
+        """Serve in the foreground until interrupted (the `chatgepeto fake-groq` command)."""
+        try:
+            self._server.serve_forever(poll_interval=0.2)
+        finally:
+            self._stopping.set()
+            self._server.server_close()
 
     def __enter__(self) -> FakeGroq:
         return self.start()

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from langchain_groq import ChatGroq
 
-from .groq_server import (
+from chatgepeto.devtools.fake_groq import (
     NO_ANSWER,
     CutStream,
     Error,

@@ -1,0 +1,1 @@
+"""Tools for developing and testing without the network: a fake Groq server."""
