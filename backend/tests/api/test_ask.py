@@ -108,6 +108,12 @@ def test_generated_answer_through_groq(make_app, llm_settings, fake_groq, biolog
         json={"question": "Quais as causas da seleção natural?", "collection_id": collection_id},
     ).get_json()
     assert body["mode"] == "generated" and body["provider"] == "groq"
+    assert body["model"] == llm_settings.groq_model
+    assert body["usage"]["input_tokens"] > 0 and body["usage"]["output_tokens"] > 0
+    assert body["first_token_ms"] is not None and body["latency_ms"] >= body["first_token_ms"]
+    stored = client.get(f"/api/conversations/{body['conversation_id']}").get_json()["messages"][1]
+    assert stored["usage"] == body["usage"] and stored["provider"] == "groq"
+    assert stored["first_token_ms"] == body["first_token_ms"]
     assert "[1]" in body["answer"]
     assert [c["id"] for c in body["citations"]][:1] == [1]
     request = fake_groq.last_request

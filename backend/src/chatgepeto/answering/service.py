@@ -51,6 +51,7 @@ class AnswerResult:
     incomplete: bool = False
     usage: dict[str, int] = field(default_factory=dict)
     latency_ms: float = 0.0
+    first_token_ms: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +63,12 @@ class AnswerResult:
             "provider": self.provider,
             "model": self.model,
             "incomplete": self.incomplete,
+            "latency_ms": self.latency_ms,
+            "first_token_ms": self.first_token_ms,
+            "usage": {
+                "input_tokens": self.usage.get("input_tokens"),
+                "output_tokens": self.usage.get("output_tokens"),
+            },
         }
 
 
@@ -212,6 +219,9 @@ class Answerer:
                     provider=result.provider,
                     model=result.model,
                     latency_ms=result.latency_ms,
+                    first_token_ms=result.first_token_ms,
+                    input_tokens=result.usage.get("input_tokens"),
+                    output_tokens=result.usage.get("output_tokens"),
                     incomplete=result.incomplete,
                 )
             )
@@ -333,14 +343,17 @@ class Answerer:
         for kind in ("input_tokens", "output_tokens"):
             if usage.get(kind):
                 LLM_TOKENS.labels(provider, model, kind).inc(usage[kind])
-        result = self._generated(turn, "".join(parts).strip(), usage=usage)
+        first_token_ms = round(((first_token_at or started) - started) * 1000, 1)
+        result = self._generated(
+            turn, "".join(parts).strip(), usage=usage, first_token_ms=first_token_ms
+        )
         self._store(turn, result)
         log.info(
             "answered",
             provider=provider,
             model=model,
             latency_ms=result.latency_ms,
-            ttft_ms=round(((first_token_at or started) - started) * 1000, 1),
+            first_token_ms=first_token_ms,
             usage=usage,
         )
         yield Finished(result)

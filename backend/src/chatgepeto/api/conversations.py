@@ -123,6 +123,9 @@ def get_conversation(path: ConversationPath):
                     "provider": m.provider,
                     "model": m.model,
                     "incomplete": m.incomplete,
+                    "latency_ms": m.latency_ms,
+                    "first_token_ms": m.first_token_ms,
+                    "usage": {"input_tokens": m.input_tokens, "output_tokens": m.output_tokens},
                     "created_at": m.created_at.isoformat(),
                 }
                 for m in messages

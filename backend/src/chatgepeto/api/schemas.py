@@ -138,6 +138,11 @@ class Citation(BaseModel):
     chunk_id: str | None = None
 
 
+class Usage(BaseModel):
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
 class AskOut(BaseModel):
     answer: str
     citations: list[Citation]
@@ -147,6 +152,9 @@ class AskOut(BaseModel):
     provider: str | None = None
     model: str | None = None
     incomplete: bool = False
+    latency_ms: float | None = None
+    first_token_ms: float | None = None
+    usage: Usage | None = None
 
 
 # -- conversations ----------------------------------------------------------------------------
@@ -189,6 +197,9 @@ class MessageOut(BaseModel):
     provider: str | None
     model: str | None
     incomplete: bool
+    latency_ms: float | None
+    first_token_ms: float | None
+    usage: Usage
     created_at: datetime
 
 

@@ -150,6 +150,10 @@ class Message(Base):
     provider: Mapped[str | None] = mapped_column(String(64), default=None)
     model: Mapped[str | None] = mapped_column(String(128), default=None)
     latency_ms: Mapped[float | None] = mapped_column(Float, default=None)
+    # Time to the first token of a generated answer, and the tokens the model used.
+    first_token_ms: Mapped[float | None] = mapped_column(Float, default=None)
+    input_tokens: Mapped[int | None] = mapped_column(Integer, default=None)
+    output_tokens: Mapped[int | None] = mapped_column(Integer, default=None)
     incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
