@@ -88,3 +88,13 @@ def test_failure_midway_leaves_no_chunks_or_vectors(
     assert _count(svc, Chunk, document_id=document_id) == 0
     assert svc.vectors.count(collection_id) == 0
     svc.close()
+
+
+def test_pdf_page_count_includes_blank_pages(settings, embeddings, tmp_path):
+    svc = build_services(settings, embeddings=embeddings)
+    _, document_id, job_id = _queue(svc, tmp_path, ["Primeira página com texto.", "Segunda.", ""])
+    svc.ingestor.run_job(job_id)
+    with svc.sessions() as session:
+        document = session.get(Document, document_id)
+        assert document.status == "ready" and document.pages == 3
+    svc.close()

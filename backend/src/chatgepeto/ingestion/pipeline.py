@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from chatgepeto.ingestion.chunking import chunk_pages
+from chatgepeto.ingestion.filetypes import PDF
 from chatgepeto.ingestion.loaders import DocumentError, load_pages
 from chatgepeto.ingestion.text import detect_language
 from chatgepeto.observability.logging import get_logger
@@ -116,11 +117,13 @@ class Ingestor:
             if on_progress is not None:
                 on_progress(value)
 
-        pages = load_pages(
-            self.files.local_path(key),
-            content_type,
-            on_page=lambda done, total: progress(LOAD_SHARE * done / max(total, 1)),
-        )
+        page_count: list[int] = []
+
+        def on_page(done: int, total: int) -> None:
+            page_count[:] = [total]
+            progress(LOAD_SHARE * done / max(total, 1))
+
+        pages = load_pages(self.files.local_path(key), content_type, on_page=on_page)
         records = chunk_pages(
             pages,
             document_id=document_id,
@@ -175,7 +178,11 @@ class Ingestor:
             document.status = "ready"
             document.progress = 1.0
             document.error = None
-            document.pages = max(page_numbers) if page_numbers else None
+            # A PDF's pages as a viewer counts them (blank ones included); DOCX by its breaks.
+            if content_type == PDF and page_count:
+                document.pages = page_count[0]
+            else:
+                document.pages = max(page_numbers) if page_numbers else None
             document.chunks = len(records)
             session.execute(
                 update(Collection)
