@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from functools import partial
 
 from langchain_core.embeddings import Embeddings
-from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from chatgepeto.answering.llm import make_chat_model
+from chatgepeto.answering.providers import ProviderChain, make_provider_chain
 from chatgepeto.answering.service import Answerer
 from chatgepeto.ingestion.jobs import InProcessJobRunner
 from chatgepeto.ingestion.pipeline import Ingestor
@@ -36,7 +35,7 @@ class Services:
     files: LocalFileStore
     vectors: VectorIndex
     retriever: HybridRetriever
-    llm: BaseChatModel | None
+    providers: ProviderChain | None
     ingestor: Ingestor
     jobs: InProcessJobRunner
     answerer: Answerer
@@ -90,7 +89,7 @@ def build_services(
         candidate_k=settings.candidate_k,
         rrf_k=settings.rrf_k,
     )
-    llm = make_chat_model(settings)
+    providers = make_provider_chain(settings)
     ingestor = Ingestor(
         sessions,
         files,
@@ -106,10 +105,8 @@ def build_services(
         files=files,
         vectors=vectors,
         retriever=retriever,
-        llm=llm,
+        providers=providers,
         ingestor=ingestor,
         jobs=InProcessJobRunner(sessions, ingestor),
-        answerer=Answerer(
-            sessions, retriever, llm, k=settings.search_k, model_name=settings.groq_model
-        ),
+        answerer=Answerer(sessions, retriever, providers, k=settings.search_k),
     )

@@ -54,6 +54,21 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(default=1024, ge=16, le=8192)
     llm_temperature: float = Field(default=0.1, ge=0, le=2)
     llm_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Fallback providers, tried in order when the one before fails before its first token.
+    groq_fallback_model: str | None = None
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    openai_model: str | None = None
+    # Upstream retries (the provider SDK's own: retry-after, backoff with jitter): 3 attempts.
+    llm_max_retries: int = Field(default=2, ge=0, le=5)
+    llm_connect_timeout: float = Field(default=5.0, gt=0)
+    # A stream silent for this long is cut (the read timeout of every upstream call).
+    llm_stream_idle_timeout: float = Field(default=20.0, gt=0)
+    # Circuit breaker per provider: open after this many consecutive failures, for this long.
+    breaker_fail_max: int = Field(default=5, ge=1)
+    breaker_reset_seconds: float = Field(default=30.0, gt=0)
+    # Redis: shared breaker state across workers (more uses arrive with the production topology).
+    redis_url: str = ""
     # A comment line on a streamed answer while nothing else is sent, so proxies keep it open.
     stream_keepalive_seconds: float = Field(default=10.0, gt=0)
 
@@ -66,7 +81,16 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
-    @field_validator("groq_api_key", "admin_token", mode="before")
+    @field_validator(
+        "groq_api_key",
+        "admin_token",
+        "openai_api_key",
+        "groq_fallback_model",
+        "openai_base_url",
+        "openai_model",
+        "groq_base_url",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value

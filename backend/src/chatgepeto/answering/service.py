@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.output_parsers import StrOutputParser
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +19,7 @@ from chatgepeto.answering.prompts import (
     format_history,
     format_passages,
 )
+from chatgepeto.answering.providers import ProviderChain
 from chatgepeto.errors import InvalidInput, NotFound
 from chatgepeto.ingestion.text import detect_language
 from chatgepeto.observability.logging import get_logger
@@ -115,16 +114,14 @@ class Answerer:
         self,
         sessions: sessionmaker[Session],
         retriever: HybridRetriever,
-        llm: BaseChatModel | None,
+        providers: ProviderChain | None,
         *,
         k: int = 6,
-        model_name: str | None = None,
     ) -> None:
         self.sessions = sessions
         self.retriever = retriever
-        self.llm = llm
+        self.providers = providers
         self.k = k
-        self.model_name = model_name
 
     # -- preparation -------------------------------------------------------------------------
 
@@ -192,12 +189,14 @@ class Answerer:
 
     def _standalone(self, question: str, history: list[tuple[str, str]]) -> str:
         """Rewrite a follow-up into a standalone question (needs an LLM and some history)."""
-        if self.llm is None or not history:
+        if self.providers is None or not history:
             return question
         try:
-            chain = condense_prompt | self.llm | StrOutputParser()
-            rewritten = chain.invoke(
-                {"history": format_history(history), "question": question}
+            chain = condense_prompt | self.providers.runnable
+            rewritten = "".join(
+                part.chunk.content
+                for part in chain.stream({"history": format_history(history), "question": question})
+                if isinstance(part.chunk.content, str)
             ).strip()
         except Exception as exc:
             log.warning("condense_failed", error=str(exc))
@@ -242,11 +241,13 @@ class Answerer:
             **kw,
         )
 
-    def _generated(self, turn: _Turn, answer: str, **kw: Any) -> AnswerResult:
+    def _generated(
+        self, turn: _Turn, answer: str, provider: str, model: str, **kw: Any
+    ) -> AnswerResult:
         """A model-written answer with the citations it actually uses."""
         citations = citations_for(answer, turn.results, turn.standalone)
         return self._result(
-            turn, answer, citations, mode="generated", provider="groq", model=self.model_name, **kw
+            turn, answer, citations, mode="generated", provider=provider, model=model, **kw
         )
 
     def _extractive(self, turn: _Turn) -> AnswerResult:
@@ -281,8 +282,8 @@ class Answerer:
         turn = self._prepare(question, collection_id, conversation_id, user_id)
         yield Started(turn.conversation_id, turn.message_id)
 
-        if self.llm is None or not turn.results:
-            if not turn.results and self.llm is not None:
+        if self.providers is None or not turn.results:
+            if not turn.results and self.providers is not None:
                 result = self._result(
                     turn,
                     NOTHING_FOUND.get(turn.language, NOTHING_FOUND["en"]),
@@ -300,15 +301,16 @@ class Answerer:
         yield from self._generate(turn)
 
     def _generate(self, turn: _Turn) -> Iterator[Event]:
-        provider, model = "groq", self.model_name
-        chain = answer_prompt | self.llm
+        provider, model = self.providers.primary.name, self.providers.primary.model
+        chain = answer_prompt | self.providers.runnable
         inputs = {"passages": format_passages(turn.results), "question": turn.question}
         parts: list[str] = []
         usage: dict[str, int] = {}
         started = time.perf_counter()
         first_token_at: float | None = None
         try:
-            for chunk in chain.stream(inputs):
+            for part in chain.stream(inputs):
+                provider, model, chunk = part.provider, part.model, part.chunk
                 text = chunk.content if isinstance(chunk.content, str) else ""
                 if getattr(chunk, "usage_metadata", None):
                     usage = dict(chunk.usage_metadata)
@@ -324,7 +326,10 @@ class Answerer:
         except GeneratorExit:
             # The client went away mid-answer: keep what was said, marked incomplete.
             if parts:
-                self._store(turn, self._generated(turn, "".join(parts), incomplete=True))
+                self._store(
+                    turn,
+                    self._generated(turn, "".join(parts), provider, model, incomplete=True),
+                )
             raise
         except Exception as exc:
             log.warning("llm_failed", error=str(exc), tokens_sent=bool(parts))
@@ -335,7 +340,7 @@ class Answerer:
                 self._store(turn, result)
                 yield Finished(result)
                 return
-            result = self._generated(turn, "".join(parts), incomplete=True)
+            result = self._generated(turn, "".join(parts), provider, model, incomplete=True)
             self._store(turn, result)
             yield Failed("The language model stopped before finishing the answer.", result)
             return
@@ -345,7 +350,12 @@ class Answerer:
                 LLM_TOKENS.labels(provider, model, kind).inc(usage[kind])
         first_token_ms = round(((first_token_at or started) - started) * 1000, 1)
         result = self._generated(
-            turn, "".join(parts).strip(), usage=usage, first_token_ms=first_token_ms
+            turn,
+            "".join(parts).strip(),
+            provider,
+            model,
+            usage=usage,
+            first_token_ms=first_token_ms,
         )
         self._store(turn, result)
         log.info(

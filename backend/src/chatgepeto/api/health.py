@@ -45,11 +45,13 @@ def ready():
         "status": "loaded" if svc.vectors.embeddings_loaded else "not_loaded",
         "name": svc.settings.embedding_model,
     }
-    checks["llm"] = (
-        {"status": "configured", "provider": "groq", "model": svc.settings.groq_model}
-        if svc.llm is not None
-        else {"status": "extractive", "provider": None}
-    )
+    if svc.providers is None:
+        checks["llm"] = {"status": "extractive", "providers": []}
+    else:
+        states = svc.providers.states()
+        # Extractive answers remain when every breaker is open: degraded, still ready.
+        degraded = all(state["breaker"] == "open" for state in states)
+        checks["llm"] = {"status": "degraded" if degraded else "configured", "providers": states}
     return {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 _SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
@@ -30,4 +30,7 @@ LLM_TOKENS = Counter(
 )
 ANSWERS = Counter(
     "chatgepeto_answers_total", "Answers given, by mode and outcome.", ["mode", "outcome"]
+)
+LLM_BREAKER_OPEN = Gauge(
+    "chatgepeto_llm_breaker_open", "1 while a provider's circuit breaker is open.", ["provider"]
 )

@@ -1,0 +1,211 @@
+"""The LLM provider chain: Groq, then optional fallbacks, each behind a circuit breaker.
+
+- Retries are the provider SDK's own (groq / openai): they honour `retry-after`, back off
+  exponentially with jitter, and happen before any token is read, so a stream is never
+  retried silently. `LLM_MAX_RETRIES` (default 2) bounds them to 3 attempts per provider;
+  nothing else retries (LangChain's `with_retry` cannot stream), so attempts never multiply.
+  Groq's 498 (capacity) is made retryable like 429 through the SDK's `x-should-retry` header.
+- Fallbacks are LangChain's `with_fallbacks`: a provider that fails before its first chunk
+  hands over to the next; a failure after it propagates (the answer service ends the stream).
+- Each provider has a `pybreaker` circuit breaker: after `BREAKER_FAIL_MAX` consecutive
+  failures it fails fast (no network call) for `BREAKER_RESET_SECONDS`, then lets one trial
+  call through. 4xx answers other than 429 are the caller's fault and do not count. With
+  `REDIS_URL` the breaker state lives in Redis, shared by every worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pybreaker
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessageChunk
+from langchain_core.runnables import Runnable, RunnableGenerator
+
+from chatgepeto.observability.logging import get_logger
+from chatgepeto.observability.metrics import LLM_BREAKER_OPEN
+from chatgepeto.settings import Settings
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ProviderChunk:
+    """A streamed chunk, tagged with the provider and model that produced it."""
+
+    provider: str
+    model: str
+    chunk: AIMessageChunk
+
+
+def status_code(exc: BaseException) -> int | None:
+    code = getattr(exc, "status_code", None)
+    if code is None:
+        code = getattr(getattr(exc, "response", None), "status_code", None)
+    return code if isinstance(code, int) else None
+
+
+def _is_callers_fault(exc: BaseException) -> bool:
+    """4xx other than 429 (and Groq's 498): a bad request, not a sick provider."""
+    code = status_code(exc)
+    return code is not None and 400 <= code < 500 and code not in (408, 429, 498)
+
+
+class _BreakerGauge(pybreaker.CircuitBreakerListener):
+    def state_change(self, cb: pybreaker.CircuitBreaker, old_state: Any, new_state: Any) -> None:
+        LLM_BREAKER_OPEN.labels(cb.name).set(1 if new_state.name == "open" else 0)
+        log.warning("breaker_state", provider=cb.name, state=new_state.name)
+
+
+@dataclass
+class Provider:
+    name: str
+    model: str
+    chat: BaseChatModel
+    breaker: pybreaker.CircuitBreaker
+
+    @property
+    def breaker_state(self) -> str:
+        return str(self.breaker.current_state)
+
+    def stream(self, inputs: Iterator[Any]) -> Iterator[ProviderChunk]:
+        """Stream the model's answer through the breaker (open: fails at once)."""
+        for prompt in inputs:
+            with self.breaker.calling():
+                started = False
+                for chunk in self.chat.stream(prompt):
+                    # Hold back empty leading chunks (the role chunk): the fallback decision
+                    # is made on the first real token.
+                    if not started and not chunk.content:
+                        continue
+                    started = True
+                    yield ProviderChunk(self.name, self.model, chunk)
+
+
+def _mark_498_retryable(response: httpx.Response) -> None:
+    if response.status_code == 498:
+        response.headers["x-should-retry"] = "true"
+
+
+def _http_client(settings: Settings) -> httpx.Client:
+    return httpx.Client(timeout=_timeout(settings), event_hooks={"response": [_mark_498_retryable]})
+
+
+def _timeout(settings: Settings) -> httpx.Timeout:
+    # The read timeout bounds every wait for bytes, so a silent stream is cut after it.
+    return httpx.Timeout(
+        connect=settings.llm_connect_timeout,
+        read=settings.llm_stream_idle_timeout,
+        write=settings.llm_connect_timeout,
+        pool=settings.llm_connect_timeout,
+    )
+
+
+def _breaker(name: str, settings: Settings) -> pybreaker.CircuitBreaker:
+    storage = None
+    if settings.redis_url:
+        import redis
+
+        storage = pybreaker.CircuitRedisStorage(
+            pybreaker.STATE_CLOSED,
+            redis.Redis.from_url(settings.redis_url),
+            namespace=f"chatgepeto:breaker:{name}",
+        )
+    breaker = pybreaker.CircuitBreaker(
+        fail_max=settings.breaker_fail_max,
+        reset_timeout=settings.breaker_reset_seconds,
+        exclude=[GeneratorExit, _is_callers_fault],
+        listeners=[_BreakerGauge()],
+        state_storage=storage,
+        name=name,
+    )
+    LLM_BREAKER_OPEN.labels(name).set(1 if str(breaker.current_state) == "open" else 0)
+    return breaker
+
+
+def _groq(model: str, settings: Settings) -> BaseChatModel:
+    from langchain_groq import ChatGroq
+
+    kwargs: dict[str, Any] = {
+        "model": model,
+        "api_key": settings.groq_api_key,
+        "temperature": settings.llm_temperature,
+        "max_tokens": settings.llm_max_tokens,
+        "timeout": _timeout(settings),
+        "max_retries": settings.llm_max_retries,
+        "http_client": _http_client(settings),
+    }
+    if settings.groq_base_url:
+        kwargs["base_url"] = settings.groq_base_url
+    return ChatGroq(**kwargs)
+
+
+def _openai(settings: Settings) -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=settings.openai_model or "",
+        base_url=settings.openai_base_url,
+        api_key=settings.openai_api_key or "not-needed",
+        temperature=settings.llm_temperature,
+        max_tokens=settings.llm_max_tokens,
+        timeout=_timeout(settings),
+        max_retries=settings.llm_max_retries,
+        stream_usage=True,
+    )
+
+
+class ProviderChain:
+    """The configured providers in order, as one streaming runnable with fallbacks."""
+
+    def __init__(self, providers: list[Provider]) -> None:
+        if not providers:
+            raise ValueError("at least one provider is needed")
+        self.providers = providers
+        runnables = [RunnableGenerator(p.stream, name=p.name) for p in providers]
+        self.runnable: Runnable[Any, ProviderChunk] = (
+            runnables[0].with_fallbacks(runnables[1:]) if len(runnables) > 1 else runnables[0]
+        )
+
+    @property
+    def primary(self) -> Provider:
+        return self.providers[0]
+
+    def states(self) -> list[dict[str, str]]:
+        return [
+            {"provider": p.name, "model": p.model, "breaker": p.breaker_state}
+            for p in self.providers
+        ]
+
+
+def make_provider_chain(settings: Settings) -> ProviderChain | None:
+    """Groq, a second Groq model, an OpenAI-compatible endpoint; None without GROQ_API_KEY."""
+    if settings.groq_api_key is None:
+        return None
+    providers = [
+        Provider(
+            "groq",
+            settings.groq_model,
+            _groq(settings.groq_model, settings),
+            _breaker("groq", settings),
+        )
+    ]
+    if settings.groq_fallback_model:
+        providers.append(
+            Provider(
+                "groq-fallback",
+                settings.groq_fallback_model,
+                _groq(settings.groq_fallback_model, settings),
+                _breaker("groq-fallback", settings),
+            )
+        )
+    if settings.openai_base_url and settings.openai_model:
+        providers.append(
+            Provider(
+                "openai", settings.openai_model, _openai(settings), _breaker("openai", settings)
+            )
+        )
+    return ProviderChain(providers)
