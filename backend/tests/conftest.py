@@ -250,3 +250,21 @@ def collection_with(client, *files: tuple[str, bytes], name: str = "Biologia Evo
     for item in upload(client, collection_id, *files).get_json()["items"]:
         assert wait_for_document(client, item["id"])["status"] == "ready"
     return collection_id
+
+
+SSE = {"Accept": "text/event-stream"}
+
+
+def parse_sse(body: str) -> list:
+    """The parts of a UI message stream: JSON objects, and the final "[DONE]"."""
+    import json
+
+    parts = []
+    for block in body.split("\n\n"):
+        block = block.strip()
+        if not block or block.startswith(":"):
+            continue
+        assert block.startswith("data: "), block
+        payload = block[len("data: ") :]
+        parts.append(payload if payload == "[DONE]" else json.loads(payload))
+    return parts

@@ -2,21 +2,7 @@ import json
 
 from chatgepeto.devtools.fake_groq import CutStream, Error, Reply
 
-from conftest import collection_with, create_collection
-
-SSE = {"Accept": "text/event-stream"}
-
-
-def parse_sse(body: str) -> list:
-    parts = []
-    for block in body.split("\n\n"):
-        block = block.strip()
-        if not block or block.startswith(":"):
-            continue
-        assert block.startswith("data: "), block
-        payload = block[len("data: ") :]
-        parts.append(payload if payload == "[DONE]" else json.loads(payload))
-    return parts
+from conftest import SSE, collection_with, create_collection, parse_sse
 
 
 def test_extractive_answer_with_citations(client, ready_collection):
