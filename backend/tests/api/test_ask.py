@@ -196,7 +196,8 @@ def test_keepalive_comments_while_the_model_thinks(make_app, make_settings, fake
 def test_client_gone_mid_stream_keeps_the_partial_answer(
     make_app, llm_settings, fake_groq, biology_pdf
 ):
-    client = make_app(llm_settings).test_client()
+    app = make_app(llm_settings)
+    client = app.test_client()
     collection_id = collection_with(client, ("bio.pdf", biology_pdf))
     fake_groq.script(Reply(delay_between=0.05))
     response = client.post(
@@ -226,3 +227,18 @@ def test_client_gone_mid_stream_keeps_the_partial_answer(
     assert len(messages) == 2
     assert messages[1]["incomplete"] is True
     assert messages[1]["content"]
+    # Nothing leaks: no database connection checked out, no answer thread left behind.
+    pool = app.extensions["chatgepeto"].engine.pool
+    deadline = time.monotonic() + 5
+    while (pool.checkedout() or _answer_threads()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pool.checkedout() == 0
+    assert _answer_threads() == []
+    # The upstream stream was closed early: the fake did not have to send every token.
+    assert len(fake_groq.requests) == 1
+
+
+def _answer_threads():
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == "answer"]
