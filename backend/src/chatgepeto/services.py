@@ -108,5 +108,11 @@ def build_services(
         providers=providers,
         ingestor=ingestor,
         jobs=InProcessJobRunner(sessions, ingestor),
-        answerer=Answerer(sessions, retriever, providers, k=settings.search_k),
+        answerer=Answerer(
+            sessions,
+            retriever,
+            providers,
+            k=settings.search_k,
+            allowed_link_hosts=tuple(settings.allowed_link_hosts),
+        ),
     )

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     # Circuit breaker per provider: open after this many consecutive failures, for this long.
     breaker_fail_max: int = Field(default=5, ge=1)
     breaker_reset_seconds: float = Field(default=30.0, gt=0)
+    # Hosts whose links and images may appear in answers (comma-separated; subdomains too).
+    link_allowlist: str = ""
     # Redis: shared breaker state across workers (more uses arrive with the production topology).
     redis_url: str = ""
     # A comment line on a streamed answer while nothing else is sent, so proxies keep it open.
@@ -111,6 +113,10 @@ class Settings(BaseSettings):
     def embedding_models(self) -> list[str]:
         names = [name.strip() for name in self.embedding_model.split(",") if name.strip()]
         return list(dict.fromkeys(names)) or ["multilingual"]
+
+    @property
+    def allowed_link_hosts(self) -> list[str]:
+        return [h.strip().lower() for h in self.link_allowlist.split(",") if h.strip()]
 
     @property
     def llm_enabled(self) -> bool:

