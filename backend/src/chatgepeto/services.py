@@ -114,5 +114,6 @@ def build_services(
             providers,
             k=settings.search_k,
             allowed_link_hosts=tuple(settings.allowed_link_hosts),
+            llm_budget_seconds=settings.llm_budget_seconds,
         ),
     )

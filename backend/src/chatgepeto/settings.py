@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     openai_model: str | None = None
     # Upstream retries (the provider SDK's own: retry-after, backoff with jitter): 3 attempts.
     llm_max_retries: int = Field(default=2, ge=0, le=5)
+    # Time one answer may spend on LLM calls, retries and fallbacks included, before the
+    # extractive answer takes over.
+    llm_budget_seconds: float = Field(default=20.0, gt=0)
     llm_connect_timeout: float = Field(default=5.0, gt=0)
     # A stream silent for this long is cut (the read timeout of every upstream call).
     llm_stream_idle_timeout: float = Field(default=20.0, gt=0)

@@ -224,3 +224,26 @@ def test_injected_images_and_links_never_reach_the_student(make_client, fake_gro
         p["delta"] for p in parts if isinstance(p, dict) and p["type"] == "text-delta"
     )
     assert streamed == body["answer"]
+
+
+def test_the_time_budget_stops_retries_and_fallbacks(make_client, fake_groq):
+    client, collection_id = make_client(
+        llm_budget_seconds=1.0, llm_max_retries=3, groq_fallback_model="llama-3.1-8b-instant"
+    )
+    # The provider asks to come back in 5 s: more than the whole budget, so no retry waits.
+    fake_groq.default = Error(status=429, retry_after=5)
+    started = time.monotonic()
+    body = ask(client, collection_id).get_json()
+    assert body["mode"] == "extractive"
+    assert time.monotonic() - started < 2.5
+    assert fake_groq.calls == 2  # one call per provider, no retries
+
+
+def test_a_hanging_provider_cannot_outlast_the_budget(make_client, fake_groq):
+    client, collection_id = make_client(
+        llm_budget_seconds=0.8, llm_max_retries=0, llm_stream_idle_timeout=30
+    )
+    fake_groq.script(Hang(10))
+    started = time.monotonic()
+    assert ask(client, collection_id).get_json()["mode"] == "extractive"
+    assert time.monotonic() - started < 3

@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import contextvars
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +32,21 @@ from chatgepeto.observability.metrics import LLM_BREAKER_OPEN
 from chatgepeto.settings import Settings
 
 log = get_logger(__name__)
+
+
+# The monotonic time by which the current answer must be done with LLM calls.
+DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "llm_deadline", default=None
+)
+
+
+class BudgetExhausted(Exception):
+    """The answer's time budget for LLM calls is spent."""
+
+
+def remaining_budget() -> float | None:
+    deadline = DEADLINE.get()
+    return None if deadline is None else deadline - time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,7 @@ class Provider:
     model: str
     chat: BaseChatModel
     breaker: pybreaker.CircuitBreaker
+    timeout: httpx.Timeout
 
     @property
     def breaker_state(self) -> str:
@@ -74,9 +92,21 @@ class Provider:
     def stream(self, inputs: Iterator[Any]) -> Iterator[ProviderChunk]:
         """Stream the model's answer through the breaker (open: fails at once)."""
         for prompt in inputs:
+            remaining = remaining_budget()
+            if remaining is not None and remaining <= 0:
+                raise BudgetExhausted(f"no time left to ask {self.name}")
+            kwargs = {}
+            if remaining is not None:
+                # No single wait may outlast the budget either.
+                kwargs["timeout"] = httpx.Timeout(
+                    connect=min(self.timeout.connect or remaining, remaining),
+                    read=min(self.timeout.read or remaining, remaining),
+                    write=min(self.timeout.write or remaining, remaining),
+                    pool=min(self.timeout.pool or remaining, remaining),
+                )
             with self.breaker.calling():
                 started = False
-                for chunk in self.chat.stream(prompt):
+                for chunk in self.chat.stream(prompt, **kwargs):
                     # Hold back empty leading chunks (the role chunk): the fallback decision
                     # is made on the first real token.
                     if not started and not chunk.content:
@@ -85,13 +115,30 @@ class Provider:
                     yield ProviderChunk(self.name, self.model, chunk)
 
 
-def _mark_498_retryable(response: httpx.Response) -> None:
-    if response.status_code == 498:
+def _retry_rules(response: httpx.Response) -> None:
+    """Tell the SDK's own retry loop what to do (its documented `x-should-retry` header).
+
+    498 (Groq over capacity) is retried like 429; nothing is retried once the answer's
+    budget is spent or when `retry-after` asks for longer than what is left of it.
+    """
+    code = response.status_code
+    if code not in (408, 409, 429, 498) and code < 500:
+        return
+    remaining = remaining_budget()
+    if remaining is not None:
+        try:
+            wait = float(response.headers.get("retry-after", "0"))
+        except ValueError:
+            wait = 0.0
+        if remaining <= 0 or wait >= remaining:
+            response.headers["x-should-retry"] = "false"
+            return
+    if code == 498:
         response.headers["x-should-retry"] = "true"
 
 
 def _http_client(settings: Settings) -> httpx.Client:
-    return httpx.Client(timeout=_timeout(settings), event_hooks={"response": [_mark_498_retryable]})
+    return httpx.Client(timeout=_timeout(settings), event_hooks={"response": [_retry_rules]})
 
 
 def _timeout(settings: Settings) -> httpx.Timeout:
@@ -117,7 +164,7 @@ def _breaker(name: str, settings: Settings) -> pybreaker.CircuitBreaker:
     breaker = pybreaker.CircuitBreaker(
         fail_max=settings.breaker_fail_max,
         reset_timeout=settings.breaker_reset_seconds,
-        exclude=[GeneratorExit, _is_callers_fault],
+        exclude=[GeneratorExit, BudgetExhausted, _is_callers_fault],
         listeners=[_BreakerGauge()],
         state_storage=storage,
         name=name,
@@ -154,6 +201,7 @@ def _openai(settings: Settings) -> BaseChatModel:
         max_tokens=settings.llm_max_tokens,
         timeout=_timeout(settings),
         max_retries=settings.llm_max_retries,
+        http_client=_http_client(settings),
         stream_usage=True,
     )
 
@@ -185,27 +233,35 @@ def make_provider_chain(settings: Settings) -> ProviderChain | None:
     """Groq, a second Groq model, an OpenAI-compatible endpoint; None without GROQ_API_KEY."""
     if settings.groq_api_key is None:
         return None
+    timeout = _timeout(settings)
     providers = [
         Provider(
             "groq",
             settings.groq_model,
             _groq(settings.groq_model, settings),
             _breaker("groq", settings),
+            timeout,
         )
     ]
     if settings.groq_fallback_model:
+        model = settings.groq_fallback_model
         providers.append(
             Provider(
                 "groq-fallback",
-                settings.groq_fallback_model,
-                _groq(settings.groq_fallback_model, settings),
+                model,
+                _groq(model, settings),
                 _breaker("groq-fallback", settings),
+                timeout,
             )
         )
     if settings.openai_base_url and settings.openai_model:
         providers.append(
             Provider(
-                "openai", settings.openai_model, _openai(settings), _breaker("openai", settings)
+                "openai",
+                settings.openai_model,
+                _openai(settings),
+                _breaker("openai", settings),
+                timeout,
             )
         )
     return ProviderChain(providers)

@@ -19,7 +19,7 @@ from chatgepeto.answering.prompts import (
     format_history,
     format_passages,
 )
-from chatgepeto.answering.providers import ProviderChain
+from chatgepeto.answering.providers import DEADLINE, ProviderChain
 from chatgepeto.answering.safety import StreamSanitizer
 from chatgepeto.errors import InvalidInput, NotFound
 from chatgepeto.ingestion.text import detect_language
@@ -119,11 +119,13 @@ class Answerer:
         *,
         k: int = 6,
         allowed_link_hosts: tuple[str, ...] = (),
+        llm_budget_seconds: float = 20.0,
     ) -> None:
         self.sessions = sessions
         self.retriever = retriever
         self.providers = providers
         self.allowed_link_hosts = allowed_link_hosts
+        self.llm_budget_seconds = llm_budget_seconds
         self.k = k
 
     # -- preparation -------------------------------------------------------------------------
@@ -282,6 +284,8 @@ class Answerer:
         user_id: str | None = None,
     ) -> Iterator[Event]:
         """Answer as events: Started, Delta…, then Finished or Failed; stored either way."""
+        # Every LLM call of this answer (rewrite, retries, fallbacks) shares one time budget.
+        DEADLINE.set(time.monotonic() + self.llm_budget_seconds)
         turn = self._prepare(question, collection_id, conversation_id, user_id)
         yield Started(turn.conversation_id, turn.message_id)
 
