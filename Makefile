@@ -36,7 +36,7 @@ run: install ## Set up and start the app on http://localhost:8000 (API docs at /
 	cd $(BACKEND) && .venv/bin/chatgepeto serve
 
 test: install ## Set up and run the tests (pytest) and the linter (ruff)
-	cd $(BACKEND) && .venv/bin/ruff check src tests && .venv/bin/ruff format --check src tests
+	cd $(BACKEND) && .venv/bin/ruff check src tests eval && .venv/bin/ruff format --check src tests eval
 	cd $(BACKEND) && .venv/bin/pytest -q
 
 test-postgres: install ## The test suite against PostgreSQL (TEST_DATABASE_URL, default local `test`)
@@ -46,16 +46,17 @@ test-chroma-server: install ## The test suite against a real `chroma run` server
 	cd $(BACKEND) && TEST_CHROMA_SERVER=1 .venv/bin/pytest -q tests/api tests/retrieval
 
 lint: install ## Check style (ruff)
-	cd $(BACKEND) && .venv/bin/ruff check src tests && .venv/bin/ruff format --check src tests
+	cd $(BACKEND) && .venv/bin/ruff check src tests eval && .venv/bin/ruff format --check src tests eval
 
 format: install ## Fix style (ruff)
-	cd $(BACKEND) && .venv/bin/ruff check --fix src tests && .venv/bin/ruff format src tests
+	cd $(BACKEND) && .venv/bin/ruff check --fix src tests eval && .venv/bin/ruff format src tests eval
 
 eval: install ## Retrieval quality: BEIR SciFact and the pt/en course-PDF questions (needs ../shared/eval)
 	cd $(BACKEND) && ./eval/run_eval.sh $(abspath $(EVAL_DATA))
 
 bench: install ## Speed: ingestion of the course PDFs, /api/search and /api/ask latency
 	cd $(BACKEND) && .venv/bin/python eval/bench.py --docs $(abspath $(EVAL_DATA))/docs
+	cd $(BACKEND) && .venv/bin/python eval/bench_llm.py --pdf $(abspath $(EVAL_DATA))/docs/apostila_bio312_biologia_evolutiva_usp_pt.pdf
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) $(BACKEND)/data

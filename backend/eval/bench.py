@@ -66,14 +66,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as data_dir:
         env = {
             **os.environ,
-            "DATA_DIR": data_dir, "PORT": str(port), "HOST": "127.0.0.1", "ADMIN_TOKEN": token,
-            "GROQ_API_KEY": "", "DATABASE_URL": "", "CHROMA_HOST": "", "LOG_LEVEL": "WARNING",
+            "DATA_DIR": data_dir,
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "ADMIN_TOKEN": token,
+            "GROQ_API_KEY": "",
+            "DATABASE_URL": "",
+            "CHROMA_HOST": "",
+            "LOG_LEVEL": "WARNING",
         }
         if args.embedding_model:
             env["EMBEDDING_MODEL"] = args.embedding_model
         server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "chatgepeto"), "serve"], env=env,
-            stdout=subprocess.DEVNULL, stderr=open(Path(data_dir) / "server.log", "w"),
+            [str(Path(sys.executable).parent / "chatgepeto"), "serve"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             wait_until_up(base, server)
@@ -101,7 +109,8 @@ def run(base: str, token: str, pdfs: list[Path], questions: list[str], n: int) -
         with pdf.open("rb") as fh:
             response = client.post(
                 f"/api/collections/{collection}/documents",
-                files={"files": (pdf.name, fh, "application/pdf")}, headers=auth,
+                files={"files": (pdf.name, fh, "application/pdf")},
+                headers=auth,
             )
         document_id = response.json()["items"][0]["id"]
         while True:
@@ -110,8 +119,10 @@ def run(base: str, token: str, pdfs: list[Path], questions: list[str], n: int) -
                 break
             time.sleep(0.1)
         ingestion[pdf.name] = {
-            "seconds": round(time.perf_counter() - started, 2), "pages": document["pages"],
-            "chunks": document["chunks"], "status": document["status"],
+            "seconds": round(time.perf_counter() - started, 2),
+            "pages": document["pages"],
+            "chunks": document["chunks"],
+            "status": document["status"],
         }
         print(f"ingested {pdf.name}: {ingestion[pdf.name]}", file=sys.stderr)
     total_ingest = time.perf_counter() - total_started

@@ -1,0 +1,169 @@
+"""Benchmark: what the backend adds to time-to-first-token, and the wait when Groq is down.
+
+Starts the fake Groq server (300 ms to the first token, 20 ms per token) and `chatgepeto serve`
+pointed at it, ingests one course PDF, then:
+- measures time to the first token straight from the fake (the floor), and through
+  `POST /api/ask` streamed (retrieval, prompt, LangChain, SSE), over N asks;
+- makes the fake answer 500 and times asks while the breaker is closed (retries, then the
+  extractive answer) and once it is open (fails fast, extractive at once).
+The last line is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from bench import free_port, percentile, wait_until_up
+
+from chatgepeto.devtools.fake_groq import Error, FakeGroq, Reply
+
+HERE = Path(__file__).parent
+FIRST, BETWEEN = 0.3, 0.02
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "median_ms": round(statistics.median(values), 1),
+        "p95_ms": round(percentile(values, 0.95), 1),
+    }
+
+
+def direct_ttft(base: str) -> float:
+    body = {
+        "model": "llama-3.3-70b-versatile",
+        "stream": True,
+        "messages": [
+            {"role": "user", "content": "<passages>\n[1] (a.pdf, p. 1)\nA b c.\n</passages>"}
+        ],
+    }
+    started = time.perf_counter()
+    with httpx.stream(
+        "POST",
+        f"{base}/openai/v1/chat/completions",
+        json=body,
+        headers={"Authorization": "Bearer x"},
+        timeout=30,
+    ) as response:
+        for line in response.iter_lines():
+            if (
+                line.startswith("data: {")
+                and '"content": "' in line
+                and '"content": ""' not in line
+            ):
+                return (time.perf_counter() - started) * 1000
+    raise RuntimeError("no token")
+
+
+def app_ttft(client: httpx.Client, collection: str, question: str) -> float:
+    """Time to the first text-delta of a streamed ask (the whole stream is read)."""
+    started = time.perf_counter()
+    first = None
+    body = {"question": question, "collection_id": collection}
+    headers = {"Accept": "text/event-stream"}
+    with client.stream("POST", "/api/ask", json=body, headers=headers) as response:
+        for line in response.iter_lines():
+            if first is None and '"type": "text-delta"' in line:
+                first = (time.perf_counter() - started) * 1000
+    if first is None:
+        raise RuntimeError("no text-delta")
+    return first
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pdf", type=Path, required=True)
+    parser.add_argument("--requests", type=int, default=100)
+    args = parser.parse_args()
+    questions = [
+        json.loads(line)["question"]
+        for line in (HERE / "docs_questions.jsonl").open()
+        if "bio312" in line
+    ]
+    fake = FakeGroq(Reply(delay_first=FIRST, delay_between=BETWEEN)).start()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as data_dir:
+        env = {
+            **os.environ,
+            "DATA_DIR": data_dir,
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "ADMIN_TOKEN": "bench",
+            "GROQ_API_KEY": "fake",
+            "GROQ_BASE_URL": fake.base_url,
+            "DATABASE_URL": "",
+            "CHROMA_HOST": "",
+            "REDIS_URL": "",
+            "LOG_LEVEL": "WARNING",
+            "BREAKER_FAIL_MAX": "5",
+            "BREAKER_RESET_SECONDS": "600",
+        }
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "chatgepeto"), "serve"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until_up(base, server)
+            report = run(base, fake, args.pdf, questions, args.requests)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            fake.stop()
+    print(json.dumps(report))
+
+
+def run(base: str, fake: FakeGroq, pdf: Path, questions: list[str], n: int) -> dict:
+    auth = {"Authorization": "Bearer bench"}
+    client = httpx.Client(base_url=base, timeout=120)
+    collection = client.post("/api/collections", json={"name": "bench"}, headers=auth).json()["id"]
+    with pdf.open("rb") as fh:
+        item = client.post(
+            f"/api/collections/{collection}/documents",
+            files={"files": (pdf.name, fh, "application/pdf")},
+            headers=auth,
+        ).json()
+    document_id = item["items"][0]["id"]
+    while client.get(f"/api/documents/{document_id}").json()["status"] not in ("ready", "failed"):
+        time.sleep(0.2)
+
+    floor = [direct_ttft(fake.base_url) for _ in range(20)]
+    app_ttft(client, collection, questions[0])  # warm up
+    through = [app_ttft(client, collection, questions[i % len(questions)]) for i in range(n)]
+    overhead = [t - statistics.median(floor) for t in through]
+    print(f"ttft direct {summary(floor)}, through the app {summary(through)}", file=sys.stderr)
+
+    fake.default = Error(status=500)
+    closed, opened = [], []
+    for i in range(15):
+        started = time.perf_counter()
+        body = client.post(
+            "/api/ask",
+            json={"question": questions[i % len(questions)], "collection_id": collection},
+        ).json()
+        elapsed = (time.perf_counter() - started) * 1000
+        assert body["mode"] == "extractive", body
+        state = client.get("/api/ready").json()["checks"]["llm"]["providers"][0]["breaker"]
+        (opened if state == "open" and closed else closed).append(elapsed)
+    return {
+        "fake_groq": {"first_token_ms": FIRST * 1000, "between_tokens_ms": BETWEEN * 1000},
+        "ttft_direct": summary(floor),
+        "ttft_through_app": summary(through),
+        "ttft_overhead": summary(overhead),
+        "groq_down_breaker_closed": summary(closed) | {"asks": len(closed)},
+        "groq_down_breaker_open": summary(opened[1:]) | {"asks": len(opened) - 1},
+    }
+
+
+if __name__ == "__main__":
+    main()
