@@ -53,7 +53,6 @@ class Settings(BaseSettings):
     groq_model: str = "llama-3.3-70b-versatile"
     llm_max_tokens: int = Field(default=1024, ge=16, le=8192)
     llm_temperature: float = Field(default=0.1, ge=0, le=2)
-    llm_timeout_seconds: float = Field(default=30.0, gt=0)
     # Fallback providers, tried in order when the one before fails before its first token.
     groq_fallback_model: str | None = None
     openai_base_url: str | None = None
