@@ -9,6 +9,7 @@ prints median and p95 latency. The last line is one JSON object with every figur
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -60,36 +62,43 @@ def main() -> None:
 
     pdfs = sorted(p for p in args.docs.glob("*.pdf"))
     questions = [json.loads(line)["question"] for line in args.questions.open() if line.strip()]
+    token = "bench-token"
+    env = {"ADMIN_TOKEN": token, "GROQ_API_KEY": ""}
+    if args.embedding_model:
+        env["EMBEDDING_MODEL"] = args.embedding_model
+    with running_server(env) as base:
+        report = run(base, token, pdfs, questions, args.requests)
+    print(json.dumps(report))
+
+
+@contextlib.contextmanager
+def running_server(env: dict[str, str]) -> Iterator[str]:
+    """`chatgepeto serve` on a free port with a fresh, embedded data folder; its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    token = "bench-token"
     with tempfile.TemporaryDirectory() as data_dir:
-        env = {
-            **os.environ,
-            "DATA_DIR": data_dir,
-            "PORT": str(port),
-            "HOST": "127.0.0.1",
-            "ADMIN_TOKEN": token,
-            "GROQ_API_KEY": "",
-            "DATABASE_URL": "",
-            "CHROMA_HOST": "",
-            "LOG_LEVEL": "WARNING",
-        }
-        if args.embedding_model:
-            env["EMBEDDING_MODEL"] = args.embedding_model
         server = subprocess.Popen(
             [str(Path(sys.executable).parent / "chatgepeto"), "serve"],
-            env=env,
+            env={
+                **os.environ,
+                "DATA_DIR": data_dir,
+                "PORT": str(port),
+                "HOST": "127.0.0.1",
+                "DATABASE_URL": "",
+                "CHROMA_HOST": "",
+                "REDIS_URL": "",
+                "LOG_LEVEL": "WARNING",
+                **env,
+            },
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         try:
             wait_until_up(base, server)
-            report = run(base, token, pdfs, questions, args.requests)
+            yield base
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print(json.dumps(report))
 
 
 def run(base: str, token: str, pdfs: list[Path], questions: list[str], n: int) -> dict:

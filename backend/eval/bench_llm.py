@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
-from bench import free_port, percentile, wait_until_up
+from bench import percentile, running_server
 
 from chatgepeto.devtools.fake_groq import Error, FakeGroq, Reply
 
@@ -89,37 +86,18 @@ def main() -> None:
         if "bio312" in line
     ]
     fake = FakeGroq(Reply(delay_first=FIRST, delay_between=BETWEEN)).start()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as data_dir:
-        env = {
-            **os.environ,
-            "DATA_DIR": data_dir,
-            "PORT": str(port),
-            "HOST": "127.0.0.1",
-            "ADMIN_TOKEN": "bench",
-            "GROQ_API_KEY": "fake",
-            "GROQ_BASE_URL": fake.base_url,
-            "DATABASE_URL": "",
-            "CHROMA_HOST": "",
-            "REDIS_URL": "",
-            "LOG_LEVEL": "WARNING",
-            "BREAKER_FAIL_MAX": "5",
-            "BREAKER_RESET_SECONDS": "600",
-        }
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "chatgepeto"), "serve"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_until_up(base, server)
+    env = {
+        "ADMIN_TOKEN": "bench",
+        "GROQ_API_KEY": "fake",
+        "GROQ_BASE_URL": fake.base_url,
+        "BREAKER_FAIL_MAX": "5",
+        "BREAKER_RESET_SECONDS": "600",
+    }
+    try:
+        with running_server(env) as base:
             report = run(base, fake, args.pdf, questions, args.requests)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-            fake.stop()
+    finally:
+        fake.stop()
     print(json.dumps(report))
 
 
