@@ -32,6 +32,7 @@ def test_upload_ingests_pdf_with_pages_and_progress(client, biology_pdf):
         "status": "ready",
         "progress": 1.0,
         "error": None,
+        "error_code": None,
         "document_id": item["id"],
     }
     listed = client.get(f"/api/collections/{collection_id}/documents").get_json()["items"]
@@ -159,6 +160,15 @@ def test_broken_pdfs_fail_with_a_reason_and_leave_nothing(app, client, tmp_path)
         reasons[item["filename"]] = document["error"].lower()
         job = client.get(f"/api/jobs/{item['job_id']}").get_json()
         assert job["status"] == "failed" and job["error"] == document["error"]
+    codes = {
+        i["filename"]: client.get(f"/api/documents/{i['id']}").get_json()["error_code"]
+        for i in items
+    }
+    assert codes == {
+        "corrompido.pdf": "damaged_pdf",
+        "protegido.pdf": "encrypted_pdf",
+        "digitalizado.pdf": "scanned_pdf",
+    }
     assert "damaged" in reasons["corrompido.pdf"] or "read" in reasons["corrompido.pdf"]
     assert "encrypted" in reasons["protegido.pdf"] or "password" in reasons["protegido.pdf"]
     assert "scan" in reasons["digitalizado.pdf"]

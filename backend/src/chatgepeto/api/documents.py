@@ -42,6 +42,7 @@ def document_json(document: Document) -> dict[str, Any]:
         "status": document.status,
         "progress": round(document.progress, 3),
         "error": document.error,
+        "error_code": document.error_code,
         "created_at": document.created_at.isoformat(),
     }
 

@@ -24,5 +24,6 @@ def get_job(path: JobPath):
             "status": job.status,
             "progress": round(job.progress, 3),
             "error": job.error,
+            "error_code": job.error_code,
             "document_id": job.document_id,
         }

@@ -69,6 +69,7 @@ class DocumentOut(BaseModel):
     status: Literal["queued", "running", "ready", "failed"]
     progress: float
     error: str | None
+    error_code: str | None
     created_at: datetime
 
 
@@ -97,6 +98,7 @@ class JobOut(BaseModel):
     status: Literal["queued", "running", "ready", "failed"]
     progress: float
     error: str | None
+    error_code: str | None
     document_id: str | None
 
 

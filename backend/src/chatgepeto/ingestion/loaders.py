@@ -56,6 +56,14 @@ SCANNED = (
 )
 EMPTY = "The document is empty."
 NOT_TEXT = "The file could not be read as text."
+ERROR_CODES = {
+    ENCRYPTED: "encrypted_pdf",
+    DAMAGED_PDF: "damaged_pdf",
+    DAMAGED_DOCX: "damaged_docx",
+    SCANNED: "scanned_pdf",
+    EMPTY: "empty_document",
+    NOT_TEXT: "not_text",
+}
 
 # TJ gaps of at least this many thousandths of an em separate words (see module docstring).
 _WORD_GAP = 140
@@ -84,11 +92,15 @@ class Page:
 
 
 class DocumentError(Exception):
-    """A document that cannot be ingested; the message tells the user why, in English."""
+    """A document that cannot be ingested; the message tells the user why, in English.
 
-    def __init__(self, message: str) -> None:
+    `code` is stable and machine-readable, so a client can say it in the user's language.
+    """
+
+    def __init__(self, message: str, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code or ERROR_CODES.get(message, "unreadable")
 
 
 def load_pages(

@@ -83,10 +83,11 @@ class Ingestor:
             outcome = "cancelled"
             self._cleanup_vectors(document_id)
         except DocumentError as exc:
-            self._fail(job_id, document_id, str(exc))
-        except Exception as exc:
+            self._fail(job_id, document_id, exc.message, exc.code)
+        except Exception as exc:  # any other failure is recorded on the document too
             log.exception("ingestion_crashed", document_id=document_id)
-            self._fail(job_id, document_id, f"Unexpected error while processing the file: {exc}")
+            message = f"Unexpected error while processing the file: {exc}"
+            self._fail(job_id, document_id, message, "internal_error")
         finally:
             INGESTION_SECONDS.labels(outcome).observe(time.perf_counter() - started)
             log.info(
@@ -134,7 +135,7 @@ class Ingestor:
             chunk_overlap=self.chunk_overlap,
         )
         if not records:
-            raise DocumentError("No text could be extracted from this document.")
+            raise DocumentError("No text could be extracted from this document.", "no_text")
         self.vectors.upsert(
             collection_id,
             [r.id for r in records],
@@ -178,6 +179,7 @@ class Ingestor:
             document.status = "ready"
             document.progress = 1.0
             document.error = None
+            document.error_code = None
             # A PDF's pages as a viewer counts them (blank ones included); DOCX by its breaks.
             if content_type == PDF and page_count:
                 document.pages = page_count[0]
@@ -192,7 +194,13 @@ class Ingestor:
             session.execute(
                 update(Job)
                 .where(Job.id == job_id)
-                .values(status="ready", progress=1.0, finished_at=datetime.now(UTC), error=None)
+                .values(
+                    status="ready",
+                    progress=1.0,
+                    finished_at=datetime.now(UTC),
+                    error=None,
+                    error_code=None,
+                )
             )
         INGESTED_CHUNKS.inc(len(records))
         if on_progress is not None:
@@ -214,17 +222,19 @@ class Ingestor:
         except Exception:
             log.exception("vector_cleanup_failed", document_id=document_id)
 
-    def _fail(self, job_id: str, document_id: str, message: str) -> None:
+    def _fail(self, job_id: str, document_id: str, message: str, code: str) -> None:
         self._cleanup_vectors(document_id)
         with session_scope(self.sessions) as session:
             session.execute(delete(Chunk).where(Chunk.document_id == document_id))
             session.execute(
                 update(Document)
                 .where(Document.id == document_id)
-                .values(status="failed", error=message, chunks=0)
+                .values(status="failed", error=message, error_code=code, chunks=0)
             )
             session.execute(
                 update(Job)
                 .where(Job.id == job_id)
-                .values(status="failed", error=message, finished_at=datetime.now(UTC))
+                .values(
+                    status="failed", error=message, error_code=code, finished_at=datetime.now(UTC)
+                )
             )

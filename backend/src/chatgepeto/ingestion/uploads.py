@@ -94,6 +94,7 @@ def register_files(
                     item = _item(existing, last_job, duplicate=True)
                 elif existing is not None:
                     existing.status, existing.progress, existing.error = "queued", 0.0, None
+                    existing.error_code = None
                     job = Job(document_id=existing.id)
                     session.add(job)
                     session.flush()
