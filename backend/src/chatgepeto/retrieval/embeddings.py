@@ -60,7 +60,12 @@ def make_embeddings(name: str, batch_size: int = 32) -> Embeddings:
     # Everything else is a sentence-transformers model; never reach a hub at run time.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    # Progress bars would break the JSON log lines on stderr.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     from langchain_huggingface import HuggingFaceEmbeddings
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
 
     model_name = name
     if name == MINILM:
