@@ -42,3 +42,8 @@ class TooLarge(ChatGepetoError):
 class Unauthorized(ChatGepetoError):
     status = 401
     code = "unauthorized"
+
+
+class Unavailable(ChatGepetoError):
+    status = 503
+    code = "unavailable"

@@ -139,9 +139,10 @@ class Answerer:
     ) -> _Turn:
         started = time.perf_counter()
         question = question.strip()
-        with session_scope(self.sessions) as session:
+        with self.sessions() as session:
             if session.get(Collection, collection_id) is None:
                 raise NotFound(f"Collection {collection_id!r} does not exist.")
+            history: list[tuple[str, str]] = []
             if conversation_id:
                 conversation = session.get(Conversation, conversation_id)
                 if conversation is None:
@@ -150,26 +151,33 @@ class Answerer:
                     raise InvalidInput(
                         "This conversation belongs to another collection; start a new one."
                     )
+                history = [
+                    (m.role, m.content)
+                    for m in session.scalars(
+                        select(Message)
+                        .where(Message.conversation_id == conversation_id)
+                        .order_by(Message.created_at.desc())
+                        .limit(HISTORY_TURNS)
+                    )
+                ][::-1]
+        # Outside any transaction: the rewrite may take a while and must not hold a lock.
+        standalone = self._standalone(question, history)
+        # Retrieval before anything is written: if the index is down, nothing is half-stored.
+        results = self.retriever.search(collection_id, standalone, self.k)
+        with session_scope(self.sessions) as session:
+            if conversation_id:
+                conversation = session.get(Conversation, conversation_id)
+                if conversation is None:  # deleted meanwhile
+                    raise NotFound(f"Conversation {conversation_id!r} does not exist.")
+                conversation.updated_at = datetime.now(UTC)
             else:
                 conversation = Conversation(
                     collection_id=collection_id, user_id=user_id, title=question[:120]
                 )
                 session.add(conversation)
                 session.flush()
-            conversation_id = conversation.id
-            history = [
-                (m.role, m.content)
-                for m in session.scalars(
-                    select(Message)
-                    .where(Message.conversation_id == conversation.id)
-                    .order_by(Message.created_at.desc())
-                    .limit(HISTORY_TURNS)
-                )
-            ][::-1]
-        # Outside any transaction: the rewrite may take a while and must not hold a lock.
-        standalone = self._standalone(question, history)
-        with session_scope(self.sessions) as session:
-            # The question is stored first, so it survives whatever happens to the answer.
+                conversation_id = conversation.id
+            # The question is stored before the answer, so it survives whatever happens to it.
             session.add(
                 Message(
                     conversation_id=conversation_id,
@@ -178,10 +186,6 @@ class Answerer:
                     standalone_question=standalone if standalone != question else None,
                 )
             )
-            conversation = session.get(Conversation, conversation_id)
-            if conversation is not None:
-                conversation.updated_at = datetime.now(UTC)
-        results = self.retriever.search(collection_id, standalone, self.k)
         return _Turn(
             question=question,
             language=detect_language(question),

@@ -9,10 +9,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from chatgepeto.errors import Unavailable
+from chatgepeto.observability.logging import get_logger
 from chatgepeto.observability.metrics import RETRIEVAL_SECONDS
 from chatgepeto.retrieval.lexical import LexicalIndexCache, analyze_query
 from chatgepeto.retrieval.vectorstore import VectorIndex
 from chatgepeto.storage.models import Chunk, Collection, Document
+
+log = get_logger(__name__)
 
 RETRIEVERS = ("hybrid", "dense", "bm25")
 
@@ -108,7 +112,13 @@ class HybridRetriever:
         """The top-k passages of the collection for the question, with their sources."""
         started = time.perf_counter()
         mode = mode or self.default_mode
-        ranked = self.rank(collection_id, question, k, mode)
+        try:
+            ranked = self.rank(collection_id, question, k, mode)
+        except Exception as exc:  # a vector store down is the service's state, not a bug
+            log.error("retrieval_failed", error=str(exc), retriever=mode)
+            raise Unavailable(
+                "The search index is unavailable right now; please try again in a moment."
+            ) from exc
         ids = [chunk_id for chunk_id, _ in ranked]
         with self.sessions() as session:
             rows = session.execute(
