@@ -17,6 +17,7 @@ from chatgepeto import __version__
 from chatgepeto.api import auth, collections, conversations, documents, health, jobs, search
 from chatgepeto.api.errors import register_error_handlers, validation_error
 from chatgepeto.observability.logging import configure_logging, get_logger
+from chatgepeto.observability.metrics import LLM_BREAKER_OPEN
 from chatgepeto.services import Services, build_services
 from chatgepeto.settings import Settings
 
@@ -108,7 +109,12 @@ def _init_metrics(app: Flask) -> None:
     registry = CollectorRegistry(auto_describe=True)
     PrometheusMetrics(app, path=None, registry=registry, group_by="url_rule")
 
-    @app.get("/metrics")
+    @app.get("/metrics", doc_ui=False)
     def _metrics() -> Response:
+        providers = app.extensions["chatgepeto"].providers
+        if providers is not None:
+            # Breaker state may live in Redis and change in another worker: read it now.
+            for state in providers.states():
+                LLM_BREAKER_OPEN.labels(state["provider"]).set(state["breaker"] == "open")
         body = generate_latest(REGISTRY) + generate_latest(registry)
         return Response(body, mimetype=CONTENT_TYPE_LATEST)
