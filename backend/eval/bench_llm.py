@@ -12,6 +12,7 @@ The last line is one JSON object with every figure.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -75,6 +76,37 @@ def app_ttft(client: httpx.Client, collection: str, question: str) -> float:
     return first
 
 
+def breaker_fail_fast(fake: FakeGroq, n: int = 200) -> dict[str, float]:
+    """How long a call to a provider whose breaker is open takes (no network call)."""
+    from chatgepeto.answering.providers import make_provider_chain
+    from chatgepeto.settings import Settings
+
+    settings = Settings(
+        _env_file=None,
+        groq_api_key="fake",
+        groq_base_url=fake.base_url,
+        llm_max_retries=0,
+        breaker_fail_max=1,
+        breaker_reset_seconds=600,
+        redis_url="",
+    )
+    provider = make_provider_chain(settings).primary
+    fake.default = Error(status=500)
+    calls_before = fake.calls
+    timings = []
+    for _ in range(n + 1):
+        started = time.perf_counter()
+        with contextlib.suppress(Exception):  # CircuitBreakerError once open
+            next(provider.stream(iter(["hello"])))
+        timings.append((time.perf_counter() - started) * 1000)
+    assert fake.calls == calls_before + 1, "an open breaker must not call out"
+    fast = timings[1:]  # the first call failed for real and opened the breaker
+    return {
+        "median_ms": round(statistics.median(fast), 3),
+        "p95_ms": round(percentile(fast, 0.95), 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pdf", type=Path, required=True)
@@ -134,6 +166,7 @@ def run(base: str, fake: FakeGroq, pdf: Path, questions: list[str], n: int) -> d
         state = client.get("/api/ready").json()["checks"]["llm"]["providers"][0]["breaker"]
         (opened if state == "open" and closed else closed).append(elapsed)
     return {
+        "breaker_open_fail_fast": breaker_fail_fast(fake),
         "fake_groq": {"first_token_ms": FIRST * 1000, "between_tokens_ms": BETWEEN * 1000},
         "ttft_direct": summary(floor),
         "ttft_through_app": summary(through),
