@@ -78,7 +78,6 @@ class Settings(BaseSettings):
 
     max_upload_mb: int = Field(default=50, ge=1)
     max_upload_files: int = Field(default=20, ge=1)
-    max_question_chars: int = 4000
 
     @field_validator("data_dir")
     @classmethod

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from chatgepeto.answering.service import Delta, Event, Failed, Finished, Started
+from chatgepeto.ingestion.filetypes import SUPPORTED_EXTENSIONS, TEXT, extension_of
 from chatgepeto.observability.logging import get_logger
 
 log = get_logger(__name__)
@@ -28,20 +29,13 @@ KEEPALIVE = ": keep-alive\n\n"
 DONE = "data: [DONE]\n\n"
 _END = object()
 
-_MEDIA_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "md": "text/markdown",
-    "markdown": "text/markdown",
-}
-
 
 def sse(part: dict[str, Any]) -> str:
     return f"data: {json.dumps(part, ensure_ascii=False)}\n\n"
 
 
 def _media_type(filename: str) -> str:
-    return _MEDIA_TYPES.get(filename.rsplit(".", 1)[-1].lower(), "text/plain")
+    return SUPPORTED_EXTENSIONS.get(extension_of(filename), TEXT)
 
 
 def _source_parts(citations: list[dict[str, Any]]) -> Iterator[str]:
