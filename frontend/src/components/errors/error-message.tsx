@@ -1,0 +1,38 @@
+"use client";
+import { AlertTriangleIcon, RotateCwIcon } from "lucide-react";
+import { useTranslations } from "next-intl";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { toApiError } from "@/lib/api/errors";
+
+/** A translated, plain-words error with an optional retry button and the request id. */
+export function ErrorMessage({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const t = useTranslations("errors");
+  const common = useTranslations("common");
+  const e = toApiError(error);
+  const text =
+    e.kind === "rate_limited" && e.retryAfter
+      ? t("rate_limited_wait", { seconds: e.retryAfter })
+      : e.kind === "invalid"
+        ? t("invalid", { message: e.message })
+        : t(e.kind);
+  return (
+    <Alert tone="error" data-testid="error-message">
+      <AlertTriangleIcon aria-hidden className="mt-0.5 size-4 shrink-0 text-destructive" />
+      <div className="flex-1">
+        <p>{text}</p>
+        {e.requestId && (
+          <p className="mt-1 text-xs text-muted-foreground">
+            {common("requestId", { id: e.requestId })}
+          </p>
+        )}
+      </div>
+      {onRetry && (
+        <Button size="sm" variant="outline" onClick={onRetry}>
+          <RotateCwIcon aria-hidden />
+          {common("retry")}
+        </Button>
+      )}
+    </Alert>
+  );
+}

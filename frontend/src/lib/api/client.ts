@@ -1,0 +1,91 @@
+/** Typed calls to the backend. Every path is same-origin: Next rewrites /api/* to Flask. */
+import { z } from "zod";
+import { getAdminToken } from "../admin-token";
+import { ApiError, errorFromResponse, toApiError } from "./errors";
+import {
+  ChunkContext,
+  Collection,
+  CollectionList,
+  Conversation,
+  ConversationList,
+  DocumentInfo,
+  DocumentList,
+  Job,
+  SearchHit,
+} from "./schemas";
+
+type Options = { method?: string; body?: unknown; admin?: boolean; signal?: AbortSignal };
+
+export async function request(path: string, options: Options = {}): Promise<Response> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (options.admin) {
+    const token = getAdminToken();
+    if (token) headers.Authorization = `Bearer ${token}`;
+  }
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: options.method ?? "GET",
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
+      cache: "no-store",
+    });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === "AbortError") throw error;
+    throw toApiError(error);
+  }
+  if (!response.ok) throw await errorFromResponse(response);
+  return response;
+}
+
+async function json<S extends z.ZodType>(schema: S, path: string, options?: Options) {
+  const response = await request(path, options);
+  const parsed = schema.safeParse(await response.json());
+  if (!parsed.success) {
+    throw new ApiError("unknown", `Unexpected answer from ${path}`, response.status);
+  }
+  return parsed.data as z.infer<S>;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  collections: () => json(CollectionList, "/api/collections").then((r) => r.items),
+  createCollection: (name: string, description = "") =>
+    json(Collection, "/api/collections", {
+      method: "POST",
+      body: { name, description },
+      admin: true,
+    }),
+  deleteCollection: (id: string) =>
+    request(`/api/collections/${enc(id)}`, { method: "DELETE", admin: true }).then(() => {}),
+  documents: (collectionId: string) =>
+    json(DocumentList, `/api/collections/${enc(collectionId)}/documents`).then((r) => r.items),
+  document: (id: string) => json(DocumentInfo, `/api/documents/${enc(id)}`),
+  documentFileUrl: (id: string) => `/api/documents/${enc(id)}/file`,
+  deleteDocument: (id: string) =>
+    request(`/api/documents/${enc(id)}`, { method: "DELETE", admin: true }).then(() => {}),
+  job: (id: string, signal?: AbortSignal) => json(Job, `/api/jobs/${enc(id)}`, { signal }),
+  chunk: (id: string) => json(ChunkContext, `/api/chunks/${enc(id)}`),
+  search: (question: string, collectionId: string, k = 6) =>
+    json(z.object({ results: z.array(SearchHit) }), "/api/search", {
+      method: "POST",
+      body: { question, collection_id: collectionId, k },
+    }).then((r) => r.results),
+  conversations: (params: { userId: string; q?: string; limit?: number; cursor?: string }) => {
+    const query = new URLSearchParams({ user_id: params.userId, limit: String(params.limit ?? 50) });
+    if (params.q) query.set("q", params.q);
+    if (params.cursor) query.set("cursor", params.cursor);
+    return json(ConversationList, `/api/conversations?${query}`);
+  },
+  conversation: (id: string) => json(Conversation, `/api/conversations/${enc(id)}`),
+  deleteConversation: (id: string) =>
+    request(`/api/conversations/${enc(id)}`, { method: "DELETE" }).then(() => {}),
+  feedback: (messageId: string, rating: "up" | "down", comment?: string) =>
+    request(`/api/messages/${enc(messageId)}/feedback`, {
+      method: "POST",
+      body: comment ? { rating, comment } : { rating },
+    }).then(() => {}),
+};
