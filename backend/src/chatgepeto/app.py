@@ -14,7 +14,17 @@ from prometheus_flask_exporter import PrometheusMetrics
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from chatgepeto import __version__
-from chatgepeto.api import auth, collections, conversations, documents, health, jobs, search
+from chatgepeto.api import (
+    auth,
+    chunks,
+    client_config,
+    collections,
+    conversations,
+    documents,
+    health,
+    jobs,
+    search,
+)
 from chatgepeto.api.errors import register_error_handlers, validation_error
 from chatgepeto.observability.logging import configure_logging, get_logger
 from chatgepeto.observability.metrics import LLM_BREAKER_OPEN
@@ -67,7 +77,16 @@ def create_app(
     _init_request_ids(app)
     auth.init_app(app)
     register_error_handlers(app)
-    for module in (collections, documents, jobs, search, conversations, health):
+    for module in (
+        collections,
+        documents,
+        chunks,
+        jobs,
+        search,
+        conversations,
+        client_config,
+        health,
+    ):
         app.register_api(module.bp)
     _init_metrics(app)
 

@@ -126,10 +126,18 @@ def test_fallback_to_a_second_groq_model(make_client, fake_groq):
     body = ask(client, collection_id).get_json()
     assert body["mode"] == "generated"
     assert body["provider"] == "groq-fallback" and body["model"] == "llama-3.1-8b-instant"
+    assert body["fallback"] is True
     assert [r["model"] for r in fake_groq.requests] == [
         "llama-3.3-70b-versatile",
         "llama-3.1-8b-instant",
     ]
+    # The web app labels it, in the stream and when the conversation is reopened.
+    conversation = client.get(f"/api/conversations/{body['conversation_id']}").get_json()
+    assert conversation["messages"][-1]["fallback"] is True
+    fake_groq.script(Error(status=503))
+    parts = parse_sse(ask(client, collection_id, headers=SSE).get_data(as_text=True))
+    finish = next(p for p in parts if isinstance(p, dict) and p["type"] == "finish")
+    assert finish["messageMetadata"]["fallback"] is True
 
 
 def test_fallback_to_an_openai_compatible_endpoint(make_client, fake_groq):

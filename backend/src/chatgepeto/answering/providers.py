@@ -222,6 +222,12 @@ class ProviderChain:
     def primary(self) -> Provider:
         return self.providers[0]
 
+    def is_fallback(self, provider: str | None, model: str | None) -> bool:
+        """Whether an answer came from a model other than the primary one (a fallback)."""
+        return any((p.name, p.model) == (provider, model) for p in self.providers[1:]) and (
+            (provider, model) != (self.primary.name, self.primary.model)
+        )
+
     def states(self) -> list[dict[str, str]]:
         return [
             {"provider": p.name, "model": p.model, "breaker": p.breaker_state}

@@ -49,6 +49,8 @@ class AnswerResult:
     provider: str | None = None
     model: str | None = None
     incomplete: bool = False
+    # A fallback provider or model answered because the primary one failed.
+    fallback: bool = False
     usage: dict[str, int] = field(default_factory=dict)
     latency_ms: float = 0.0
     first_token_ms: float | None = None
@@ -62,6 +64,7 @@ class AnswerResult:
             "mode": self.mode,
             "provider": self.provider,
             "model": self.model,
+            "fallback": self.fallback,
             "incomplete": self.incomplete,
             "latency_ms": self.latency_ms,
             "first_token_ms": self.first_token_ms,
@@ -255,8 +258,16 @@ class Answerer:
     ) -> AnswerResult:
         """A model-written answer with the citations it actually uses."""
         citations = citations_for(answer, turn.results, turn.standalone)
+        fallback = self.providers is not None and self.providers.is_fallback(provider, model)
         return self._result(
-            turn, answer, citations, mode="generated", provider=provider, model=model, **kw
+            turn,
+            answer,
+            citations,
+            mode="generated",
+            provider=provider,
+            model=model,
+            fallback=fallback,
+            **kw,
         )
 
     def _extractive(self, turn: _Turn) -> AnswerResult:

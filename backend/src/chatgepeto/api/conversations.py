@@ -104,6 +104,7 @@ def _get_conversation(session: Any, conversation_id: str) -> Conversation:
 @bp.get("/conversations/<conversation_id>", responses={200: ConversationOut, 404: ErrorOut})
 def get_conversation(path: ConversationPath):
     """Show a conversation with its messages and their citations."""
+    chain = services().providers
     with services().sessions() as session:
         conversation = _get_conversation(session, path.conversation_id)
         messages = session.scalars(
@@ -122,6 +123,9 @@ def get_conversation(path: ConversationPath):
                     "citations": m.citations or [],
                     "provider": m.provider,
                     "model": m.model,
+                    "fallback": chain is not None
+                    and m.mode == "generated"
+                    and chain.is_fallback(m.provider, m.model),
                     "incomplete": m.incomplete,
                     "latency_ms": m.latency_ms,
                     "first_token_ms": m.first_token_ms,

@@ -153,6 +153,7 @@ class AskOut(BaseModel):
     mode: Literal["generated", "extractive"]
     provider: str | None = None
     model: str | None = None
+    fallback: bool = False
     incomplete: bool = False
     latency_ms: float | None = None
     first_token_ms: float | None = None
@@ -198,6 +199,7 @@ class MessageOut(BaseModel):
     citations: list[dict[str, Any]]
     provider: str | None
     model: str | None
+    fallback: bool
     incomplete: bool
     latency_ms: float | None
     first_token_ms: float | None
@@ -207,6 +209,27 @@ class MessageOut(BaseModel):
 
 class ConversationOut(ConversationSummary):
     messages: list[MessageOut]
+
+
+class ChunkPath(BaseModel):
+    chunk_id: str = Field(max_length=64)
+
+
+class ChunkOut(BaseModel):
+    id: str
+    document_id: str
+    filename: str
+    page: int | None
+    text: str
+    before: str | None
+    after: str | None
+
+
+class ClientConfig(BaseModel):
+    max_upload_mb: int
+    max_upload_files: int
+    supported_extensions: list[str]
+    generation: bool
 
 
 class MessagePath(BaseModel):

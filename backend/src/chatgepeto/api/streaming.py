@@ -89,6 +89,7 @@ def _encode(events: Iterator[Event]) -> Iterator[str]:
                     "mode": result.mode,
                     "provider": result.provider,
                     "model": result.model,
+                    "fallback": result.fallback,
                     "incomplete": result.incomplete,
                 }
                 yield sse({"type": "finish", "messageMetadata": meta})
