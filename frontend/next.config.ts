@@ -2,11 +2,14 @@ import type { NextConfig } from "next";
 import createNextIntlPlugin from "next-intl/plugin";
 
 // The browser sees one origin: /api/* goes to the Flask backend, exactly as the ALB routes it
-// in production (where these rewrites are never reached).
+// in production (where these rewrites are never reached). Rewrites are compiled into the build:
+// BACKEND_URL is read by `next build`, not by `next start`.
 const backendUrl = (process.env.BACKEND_URL ?? "http://localhost:8000").replace(/\/+$/, "");
 
 const nextConfig: NextConfig = {
   output: "standalone",
+  // The end-to-end tests build into their own folder, pointed at the backend they start.
+  distDir: process.env.NEXT_DIST_DIR ?? ".next",
   poweredByHeader: false,
   // Streamed answers must not wait in a compression buffer.
   compress: false,

@@ -1,0 +1,213 @@
+/**
+ * The whole product in a browser: a teacher uploads a generated PDF, a student asks, sees the
+ * answer stream in with citations, opens the cited page, switches language and finds the
+ * conversation again after a reload. First in extractive mode (no LLM), then with the fake
+ * Groq server; last with the backend down. Screenshots and figures go to test-results/e2e/.
+ */
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  ADMIN_TOKEN,
+  ARTIFACTS,
+  buildFrontend,
+  freePort,
+  launchBrowser,
+  makeBiologyPdf,
+  startBackend,
+  startFakeGroq,
+  startFrontend,
+  tempDir,
+  type Process,
+} from "./stack";
+
+const QUESTION = "Quais são as causas da seleção natural?";
+const figures: Record<string, unknown> = {};
+
+let backendPort: number;
+let dataDir: string;
+let backend: Process | undefined;
+let fakeGroq: Process | undefined;
+let frontend: Process;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+async function shot(name: string) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
+}
+
+async function ask(question: string): Promise<number> {
+  await page.getByTestId("composer").fill(question);
+  const started = Date.now();
+  await page.getByTestId("composer").press("Enter");
+  // The first token on screen, however it is rendered.
+  await page.waitForFunction(
+    () => {
+      const answers = document.querySelectorAll('[data-testid="assistant-message"]');
+      const last = answers[answers.length - 1];
+      return !!last && (last.textContent ?? "").trim().length > 0;
+    },
+    undefined,
+    { polling: "raf", timeout: 60_000 },
+  );
+  return Date.now() - started;
+}
+
+const lastAnswer = () => page.getByTestId("assistant-message").last();
+
+beforeAll(async () => {
+  backendPort = await freePort();
+  dataDir = tempDir("chatgepeto-e2e-");
+  buildFrontend(`http://127.0.0.1:${backendPort}`);
+  [backend, frontend, browser] = await Promise.all([
+    startBackend(backendPort, dataDir),
+    startFrontend(),
+    launchBrowser(),
+  ]);
+  context = await browser.newContext({ locale: "pt-BR", viewport: { width: 1280, height: 800 } });
+  page = await context.newPage();
+});
+
+afterAll(async () => {
+  writeFileSync(path.join(ARTIFACTS, "figures.json"), JSON.stringify(figures, null, 2));
+  await browser?.close();
+  await Promise.all([frontend?.stop(), backend?.stop(), fakeGroq?.stop()]);
+});
+
+describe("ChatGepeto in a browser", () => {
+  test("first page: size and largest contentful paint", async () => {
+    const scripts: number[] = [];
+    const gzipped: number[] = [];
+    const probe = await context.newPage();
+    probe.on("response", async (response) => {
+      if (response.request().resourceType() !== "script") return;
+      const body = await response.body().catch(() => null);
+      if (body) {
+        scripts.push(body.length);
+        gzipped.push(gzipSync(body).length);
+      }
+    });
+    await probe.goto(frontend.url, { waitUntil: "networkidle" });
+    const lcp = await probe.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          new PerformanceObserver((list) => {
+            const entries = list.getEntries();
+            resolve(entries[entries.length - 1].startTime);
+          }).observe({ type: "largest-contentful-paint", buffered: true });
+          setTimeout(() => resolve(-1), 3000);
+        }),
+    );
+    await probe.close();
+    const kb = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / 102.4) / 10;
+    figures.first_page_js_kb = kb(scripts);
+    figures.first_page_js_gzip_kb = kb(gzipped);
+    figures.largest_contentful_paint_ms = Math.round(lcp);
+    expect(scripts.length).toBeGreaterThan(0);
+  });
+
+  test("a teacher creates a collection and uploads a PDF that becomes ready", async () => {
+    await page.goto(`${frontend.url}/documents`);
+    await page.getByTestId("admin-token").fill(ADMIN_TOKEN);
+    await page.getByTestId("admin-token").press("Enter");
+    await page.getByTestId("collection-name").fill("Biologia Evolutiva");
+    await page.getByTestId("create-collection").click();
+    await page.getByTestId("collection-item").filter({ hasText: "Biologia Evolutiva" }).click();
+    await page.getByTestId("file-input").setInputFiles(makeBiologyPdf(tempDir("pdf-")));
+    await expect
+      .poll(() => page.locator('[data-testid="document-row"][data-status="ready"]').count(), {
+        timeout: 90_000,
+      })
+      .toBe(1);
+    await shot("documents");
+  });
+
+  test("a student asks and sees an extractive answer with citations", async () => {
+    await page.goto(frontend.url);
+    await page.getByTestId("collection-picker").selectOption({ label: "Biologia Evolutiva" });
+    await shot("chat-empty");
+    await ask(QUESTION);
+    await expect.poll(() => lastAnswer().getAttribute("data-state"), { timeout: 60_000 }).toBe("done");
+    expect(await lastAnswer().textContent()).toMatch(/varia/i);
+    await expect.poll(() => lastAnswer().getByTestId("mode-badge").count()).toBeGreaterThan(0);
+    expect(await lastAnswer().getByTestId("citation-chip").count()).toBeGreaterThan(0);
+    expect(await lastAnswer().getByTestId("source-item").count()).toBeGreaterThan(0);
+    await shot("chat-answer");
+  });
+
+  test("a citation opens the PDF at the cited page with the passage highlighted", async () => {
+    await lastAnswer().getByTestId("citation-chip").first().click();
+    const panel = page.getByTestId("source-panel");
+    await panel.waitFor({ state: "visible" });
+    await expect.poll(() => panel.getByTestId("source-page").textContent()).toContain("2");
+    await expect
+      .poll(() => panel.locator(".citation-highlight").count(), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    await shot("source-viewer");
+    await page.keyboard.press("Escape");
+    await panel.waitFor({ state: "hidden" });
+  });
+
+  test("the interface switches to English", async () => {
+    await page.getByTestId("language-switch").selectOption("en");
+    await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("en");
+    await expect.poll(() => page.getByRole("link", { name: "Documents" }).count()).toBe(1);
+    await shot("chat-english");
+  });
+
+  test("history survives a reload and reopens the conversation", async () => {
+    await page.goto(frontend.url);
+    const item = page.getByTestId("history-item").first();
+    await item.waitFor({ state: "visible" });
+    await item.click();
+    await expect.poll(() => page.getByTestId("user-message").first().textContent()).toContain(
+      "seleção natural",
+    );
+    expect(await lastAnswer().getByTestId("citation-chip").count()).toBeGreaterThan(0);
+    await page.getByTestId("language-switch").selectOption("pt-BR");
+    await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("pt-BR");
+  });
+
+  test("with an LLM the answer streams token by token; time to first token", async () => {
+    await backend?.stop();
+    fakeGroq = await startFakeGroq();
+    backend = await startBackend(backendPort, dataDir, fakeGroq.url);
+    await page.goto(frontend.url);
+    await page.getByTestId("collection-picker").selectOption({ label: "Biologia Evolutiva" });
+    const ttft: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      ttft.push(await ask(`${QUESTION} (${i + 1})`));
+      await expect.poll(() => lastAnswer().getAttribute("data-state"), { timeout: 60_000 }).toBe(
+        "done",
+      );
+    }
+    figures.enter_to_first_token_ms = ttft;
+    expect(await lastAnswer().getByTestId("citation-chip").count()).toBeGreaterThan(0);
+    await shot("chat-generated");
+  });
+
+  test("phone width: the chat and the source sheet fit 375 px", async () => {
+    const phone = await browser.newContext({ locale: "pt-BR", viewport: { width: 375, height: 740 } });
+    const p = await phone.newPage();
+    await p.goto(frontend.url);
+    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await p.screenshot({ path: path.join(ARTIFACTS, "chat-phone.png") });
+    await phone.close();
+  });
+
+  test("the backend down: a clear message and a retry, not a blank screen", async () => {
+    await backend?.stop();
+    backend = undefined;
+    await page.getByTestId("composer").fill("O que é deriva genética?");
+    await page.getByTestId("composer").press("Enter");
+    const error = page.getByTestId("error-message").last();
+    await error.waitFor({ state: "visible", timeout: 30_000 });
+    expect(await error.textContent()).toMatch(/fora do ar|conexão|servidor/i);
+    expect(await error.getByRole("button").count()).toBeGreaterThan(0);
+    await shot("error-backend-down");
+  });
+});
