@@ -64,7 +64,9 @@ export class Process {
   }
 }
 
-function launch(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string) {
+type Env = Record<string, string>;
+
+function launch(name: string, command: string, args: string[], env: Env, cwd: string) {
   mkdirSync(ARTIFACTS, { recursive: true });
   const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: "pipe" });
   const log = path.join(ARTIFACTS, `${name}.log`);
@@ -103,7 +105,7 @@ export async function startBackend(
   dataDir: string,
   groqBaseUrl?: string,
 ): Promise<Process> {
-  const env: NodeJS.ProcessEnv = {
+  const env: Env = {
     PORT: String(port),
     HOST: "127.0.0.1",
     DATA_DIR: dataDir,
@@ -131,7 +133,7 @@ export async function startBackend(
 
 /** `next build` into .next-e2e with the rewrites pointed at `backendUrl`. */
 export function buildFrontend(backendUrl: string): void {
-  const result = spawnSync("npx", ["next", "build"], {
+  const result = spawnSync("npm", ["run", "build"], {
     cwd: FRONTEND_DIR,
     env: { ...process.env, BACKEND_URL: backendUrl, NEXT_DIST_DIR: ".next-e2e", NEXT_TELEMETRY_DISABLED: "1" },
     encoding: "utf8",

@@ -24,7 +24,7 @@ export function LanguageSwitch() {
         value={locale}
         disabled={pending}
         onChange={(e) => change(e.target.value)}
-        className="h-8 rounded-md border border-input bg-background px-2 text-sm"
+        className="h-8 rounded-md border border-input bg-background px-1 text-sm sm:px-2"
         data-testid="language-switch"
       >
         {LOCALES.map((l) => (

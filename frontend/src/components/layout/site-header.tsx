@@ -1,3 +1,4 @@
+import { FileTextIcon, MessageSquareIcon } from "lucide-react";
 import { useTranslations } from "next-intl";
 import Link from "next/link";
 import { LanguageSwitch } from "./language-switch";
@@ -6,19 +7,24 @@ import { ThemeToggle } from "./theme-toggle";
 export function SiteHeader() {
   const t = useTranslations("common");
   return (
-    <header className="flex h-14 shrink-0 items-center gap-2 border-b px-3 sm:px-4">
-      <Link href="/" className="mr-auto flex items-center gap-2 font-semibold">
+    <header className="flex h-14 shrink-0 items-center gap-1 border-b px-2 sm:gap-2 sm:px-4">
+      <Link href="/" aria-label="ChatGepeto" className="mr-auto flex items-center gap-2 font-semibold">
         <span aria-hidden className="grid size-7 place-items-center rounded-md bg-primary text-primary-foreground">
           G
         </span>
-        <span>ChatGepeto</span>
+        <span className="hidden sm:inline">ChatGepeto</span>
       </Link>
       <nav aria-label={t("nav.label")} className="flex items-center gap-1 text-sm">
-        <Link className="rounded-md px-2 py-1.5 hover:bg-muted" href="/">
-          {t("nav.chat")}
+        <Link className="flex items-center gap-1.5 rounded-md px-2 py-1.5 hover:bg-muted" href="/">
+          <MessageSquareIcon aria-hidden className="size-4 sm:hidden" />
+          <span className="sr-only sm:not-sr-only">{t("nav.chat")}</span>
         </Link>
-        <Link className="rounded-md px-2 py-1.5 hover:bg-muted" href="/documents">
-          {t("nav.documents")}
+        <Link
+          className="flex items-center gap-1.5 rounded-md px-2 py-1.5 hover:bg-muted"
+          href="/documents"
+        >
+          <FileTextIcon aria-hidden className="size-4 sm:hidden" />
+          <span className="sr-only sm:not-sr-only">{t("nav.documents")}</span>
         </Link>
       </nav>
       <LanguageSwitch />

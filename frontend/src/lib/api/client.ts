@@ -3,6 +3,7 @@ import { z } from "zod";
 import { getAdminToken } from "../admin-token";
 import { ApiError, errorFromResponse, toApiError } from "./errors";
 import {
+  AppConfig,
   ChunkContext,
   Collection,
   CollectionList,
@@ -88,4 +89,7 @@ export const api = {
       method: "POST",
       body: comment ? { rating, comment } : { rating },
     }).then(() => {}),
+  config: () => json(AppConfig, "/api/config"),
+  /** Resolves when the stored admin token is right; an ApiError of kind "unauthorized" if not. */
+  checkAdmin: () => request("/api/admin/check", { admin: true }).then(() => {}),
 };

@@ -139,3 +139,12 @@ export const ChunkContext = z.object({
   after: z.string().nullable(),
 });
 export type ChunkContext = z.infer<typeof ChunkContext>;
+
+/** What the web app needs to know before it acts: upload limits, file types, features. */
+export const AppConfig = z.object({
+  max_upload_mb: z.number(),
+  max_upload_files: z.number().int(),
+  supported_extensions: z.array(z.string()),
+  generation: z.boolean(),
+});
+export type AppConfig = z.infer<typeof AppConfig>;
