@@ -99,3 +99,21 @@ def test_feedback(client, ready_collection):
     ]
     refused = client.post(f"/api/messages/{question['id']}/feedback", json={"rating": "down"})
     assert refused.status_code == 422
+
+
+def test_a_new_rating_replaces_the_last(app, client, ready_collection):
+    from sqlalchemy import select
+
+    from chatgepeto.storage.models import Feedback
+
+    answer = ask(client, ready_collection, "O que é deriva genética?")
+    url = f"/api/messages/{answer['message_id']}/feedback"
+    assert client.post(url, json={"rating": "up"}).status_code == 204
+    assert (
+        client.post(url, json={"rating": "down", "comment": "faltou a página"}).status_code == 204
+    )
+    with app.extensions["chatgepeto"].sessions() as session:
+        rows = session.scalars(
+            select(Feedback).where(Feedback.message_id == answer["message_id"])
+        ).all()
+    assert [(r.rating, r.comment) for r in rows] == [("down", "faltou a página")]

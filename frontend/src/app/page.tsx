@@ -1,3 +1,11 @@
+import { Suspense } from "react";
+import { ChatScreen } from "@/components/chat/chat-screen";
+
+// The chat reads `?c=<conversation id>`, so it renders under a Suspense boundary.
 export default function ChatPage() {
-  return <main className="flex-1 p-4">ChatGepeto</main>;
+  return (
+    <Suspense>
+      <ChatScreen />
+    </Suspense>
+  );
 }

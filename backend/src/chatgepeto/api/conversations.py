@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_openapi3 import APIBlueprint, Tag
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, delete, exists, or_, select
 
 from chatgepeto.api import services
 from chatgepeto.api.schemas import (
@@ -147,12 +147,14 @@ def delete_conversation(path: ConversationPath):
 
 @bp.post("/messages/<message_id>/feedback", responses={204: None, 404: ErrorOut, 422: ErrorOut})
 def give_feedback(path: MessagePath, body: FeedbackIn):
-    """Rate an answer up or down, with an optional comment."""
+    """Rate an answer up or down, with an optional comment; a new rating replaces the last."""
     with session_scope(services().sessions) as session:
         message = session.get(Message, path.message_id)
         if message is None:
             raise NotFound(f"Message {path.message_id!r} does not exist.")
         if message.role != "assistant":
             raise InvalidInput("Feedback is for answers; this message is a question.")
+        # One opinion per answer: a student who changes their mind or adds a comment replaces it.
+        session.execute(delete(Feedback).where(Feedback.message_id == message.id))
         session.add(Feedback(message_id=message.id, rating=body.rating, comment=body.comment))
     return "", 204

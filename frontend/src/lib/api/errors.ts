@@ -63,8 +63,11 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
   } catch {
     // Not JSON (a proxy's HTML page, an empty body): the status alone decides.
   }
+  // The backend's own 500s always carry its JSON error body; a bare 500 is the Next.js proxy
+  // failing to reach the backend, so the backend is down.
+  const kind = response.status === 500 && code === null ? "backend_down" : kindForStatus(response.status);
   return new ApiError(
-    kindForStatus(response.status),
+    kind,
     message,
     response.status,
     code,

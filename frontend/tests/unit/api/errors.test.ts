@@ -31,6 +31,16 @@ describe("errors from the backend", () => {
     expect(error).toMatchObject({ kind: "rate_limited", retryAfter: 12, requestId: "abc" });
   });
 
+  test("a bare 500 is the proxy failing to reach the backend; the backend's own is not", async () => {
+    expect((await errorFromResponse(new Response("Internal Server Error", { status: 500 }))).kind).toBe(
+      "backend_down",
+    );
+    const own = new Response(JSON.stringify({ error: { code: "internal_error", message: "Oops." } }), {
+      status: 500,
+    });
+    expect((await errorFromResponse(own)).kind).toBe("unknown");
+  });
+
   test("Retry-After as a date, and garbage", () => {
     const inTenSeconds = new Date(Date.now() + 10_000).toUTCString();
     expect(parseRetryAfter(inTenSeconds)).toBeGreaterThanOrEqual(8);
