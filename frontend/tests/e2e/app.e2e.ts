@@ -39,18 +39,18 @@ async function shot(name: string) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
 }
 
+/** Ask, and return the milliseconds from pressing Enter to the new answer's first visible text. */
 async function ask(question: string): Promise<number> {
+  const before = await page.getByTestId("assistant-message").count();
   await page.getByTestId("composer").fill(question);
   const started = Date.now();
   await page.getByTestId("composer").press("Enter");
-  // The first token on screen, however it is rendered.
   await page.waitForFunction(
-    () => {
-      const answers = document.querySelectorAll('[data-testid="assistant-message"]');
-      const last = answers[answers.length - 1];
-      return !!last && (last.textContent ?? "").trim().length > 0;
+    (n) => {
+      const answer = document.querySelectorAll('[data-testid="assistant-message"]')[n];
+      return !!answer && (answer.textContent ?? "").trim().length > 0;
     },
-    undefined,
+    before,
     { polling: "raf", timeout: 60_000 },
   );
   return Date.now() - started;
@@ -177,14 +177,34 @@ describe("ChatGepeto in a browser", () => {
     backend = await startBackend(backendPort, dataDir, fakeGroq.url);
     await page.goto(frontend.url);
     await page.getByTestId("collection-picker").selectOption({ label: "Biologia Evolutiva" });
-    const ttft: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      ttft.push(await ask(`${QUESTION} (${i + 1})`));
-      await expect.poll(() => lastAnswer().getAttribute("data-state"), { timeout: 60_000 }).toBe(
-        "done",
-      );
+    // Each question in a new conversation; the first after a restart also waits for the
+    // embedding models to load, so it is not counted.
+    const firstQuestion: number[] = [];
+    const lengths = new Set<number>();
+    for (let i = 0; i < 6; i++) {
+      await page.getByTestId("new-chat").click();
+      const ms = await ask(`${QUESTION} (${i + 1})`);
+      if (i > 0) firstQuestion.push(ms);
+      while ((await lastAnswer().getAttribute("data-state")) !== "done") {
+        lengths.add(((await lastAnswer().textContent()) ?? "").length);
+        await page.waitForTimeout(15);
+      }
     }
-    figures.enter_to_first_token_ms = ttft;
+    // Token by token: the answer was seen at several lengths while it streamed.
+    expect(lengths.size).toBeGreaterThan(3);
+    // Follow-ups are first rewritten into a standalone question: one more LLM call.
+    const followUp: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      followUp.push(await ask(`E o que é deriva genética? (${i + 1})`));
+      await expect.poll(() => lastAnswer().getAttribute("data-state"), { timeout: 60_000 }).toBe("done");
+    }
+    const summary = (xs: number[]) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      return { runs: sorted, median: sorted[Math.floor(sorted.length / 2)] };
+    };
+    figures.enter_to_first_token_ms = summary(firstQuestion);
+    figures.enter_to_first_token_follow_up_ms = summary(followUp);
+    figures.fake_groq_delay_first_ms = 300;
     expect(await lastAnswer().getByTestId("citation-chip").count()).toBeGreaterThan(0);
     await shot("chat-generated");
   });

@@ -17,9 +17,9 @@ export function ErrorMessage({ error, onRetry }: { error: unknown; onRetry?: () 
         ? t("invalid", { message: e.message })
         : t(e.kind);
   return (
-    <Alert tone="error" data-testid="error-message">
+    <Alert tone="error" data-testid="error-message" className="flex-wrap">
       <AlertTriangleIcon aria-hidden className="mt-0.5 size-4 shrink-0 text-destructive" />
-      <div className="flex-1">
+      <div className="min-w-48 flex-1">
         <p>{text}</p>
         {e.requestId && (
           <p className="mt-1 text-xs text-muted-foreground">
@@ -28,7 +28,7 @@ export function ErrorMessage({ error, onRetry }: { error: unknown; onRetry?: () 
         )}
       </div>
       {onRetry && (
-        <Button size="sm" variant="outline" onClick={onRetry}>
+        <Button size="sm" variant="outline" className="ml-auto" onClick={onRetry}>
           <RotateCwIcon aria-hidden />
           {common("retry")}
         </Button>

@@ -2,7 +2,7 @@ import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Citation, Collection, Conversation } from "@/lib/api/schemas";
-import { renderWithIntl } from "./intl";
+import { renderWithIntl } from "../intl";
 import { answerParts, citations, SSE_HEADERS, sse, sseResponse } from "./sse";
 
 // --- the page's surroundings -------------------------------------------------------------------

@@ -5,7 +5,7 @@ import { AnswerMarkdown } from "@/components/chat/answer-markdown";
 import { AssistantMessage } from "@/components/chat/assistant-message";
 import { splitCitationMarkers } from "@/lib/chat/citation-markers";
 import type { ChatMessage } from "@/lib/chat/types";
-import { renderWithIntl } from "./intl";
+import { renderWithIntl } from "../intl";
 import { citations } from "./sse";
 
 describe("splitCitationMarkers", () => {

@@ -1,7 +1,7 @@
 import { screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { AnswerMarkdown } from "@/components/chat/answer-markdown";
-import { renderWithIntl } from "./intl";
+import { renderWithIntl } from "../intl";
 import { citations } from "./sse";
 
 function renderAnswer(text: string) {

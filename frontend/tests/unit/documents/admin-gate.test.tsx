@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AdminGate, useAdmin } from "@/components/documents/admin-gate";
 import { getAdminToken, setAdminToken } from "@/lib/admin-token";
 import { ApiError } from "@/lib/api/errors";
-import { renderWithIntl } from "./intl";
+import { renderWithIntl } from "../intl";
 
 const unauthorized = () =>
   new Response(JSON.stringify({ error: { code: "unauthorized", message: "wrong", request_id: "r" } }), {

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { DocumentRow } from "@/components/documents/document-row";
 import type { DocumentInfo } from "@/lib/api/schemas";
 import { FAILURE_CODES } from "@/lib/documents/failure";
-import { messages, renderWithIntl } from "./intl";
+import { messages, renderWithIntl } from "../intl";
 
 const base: DocumentInfo = {
   id: "d1",

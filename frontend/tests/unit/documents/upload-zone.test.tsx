@@ -5,7 +5,7 @@ import { AdminGate } from "@/components/documents/admin-gate";
 import { UploadZone } from "@/components/documents/upload-zone";
 import { setAdminToken } from "@/lib/admin-token";
 import { FakeXhr } from "./fake-xhr";
-import { renderWithIntl } from "./intl";
+import { renderWithIntl } from "../intl";
 
 const limits = { maxUploadMb: 1, maxUploadFiles: 5, supportedExtensions: [".pdf", ".md", ".txt"] };
 

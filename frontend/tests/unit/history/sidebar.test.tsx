@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { ConversationSummary } from "@/lib/api/schemas";
 import { ApiError } from "@/lib/api/errors";
-import { renderWithIntl } from "../chat/intl";
+import { renderWithIntl } from "../intl";
 
 const api = vi.hoisted(() => ({ conversations: vi.fn(), deleteConversation: vi.fn() }));
 vi.mock("@/lib/api/client", () => ({ api }));

@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SourcePanel } from "@/components/sources/source-panel";
 import type { Citation } from "@/lib/api/schemas";
-import { renderWithIntl } from "../documents/intl";
+import { renderWithIntl } from "../intl";
 
 const citation: Citation = {
   id: 1,
