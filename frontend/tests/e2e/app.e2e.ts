@@ -4,7 +4,7 @@
  * conversation again after a reload. First in extractive mode (no LLM), then with the fake
  * Groq server; last with the backend down. Screenshots and figures go to test-results/e2e/.
  */
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -25,6 +25,7 @@ import {
 
 const QUESTION = "Quais são as causas da seleção natural?";
 const figures: Record<string, unknown> = {};
+const tempDirs: string[] = [];
 
 let backendPort: number;
 let dataDir: string;
@@ -61,6 +62,7 @@ const lastAnswer = () => page.getByTestId("assistant-message").last();
 beforeAll(async () => {
   backendPort = await freePort();
   dataDir = tempDir("chatgepeto-e2e-");
+  tempDirs.push(dataDir);
   buildFrontend(`http://127.0.0.1:${backendPort}`);
   [backend, frontend, browser] = await Promise.all([
     startBackend(backendPort, dataDir),
@@ -75,6 +77,7 @@ afterAll(async () => {
   writeFileSync(path.join(ARTIFACTS, "figures.json"), JSON.stringify(figures, null, 2));
   await browser?.close();
   await Promise.all([frontend?.stop(), backend?.stop(), fakeGroq?.stop()]);
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("ChatGepeto in a browser", () => {
@@ -116,7 +119,9 @@ describe("ChatGepeto in a browser", () => {
     await page.getByTestId("collection-name").fill("Biologia Evolutiva");
     await page.getByTestId("create-collection").click();
     await page.getByTestId("collection-item").filter({ hasText: "Biologia Evolutiva" }).click();
-    await page.getByTestId("file-input").setInputFiles(makeBiologyPdf(tempDir("pdf-")));
+    const pdfDir = tempDir("chatgepeto-pdf-");
+    tempDirs.push(pdfDir);
+    await page.getByTestId("file-input").setInputFiles(makeBiologyPdf(pdfDir));
     await expect
       .poll(() => page.locator('[data-testid="document-row"][data-status="ready"]').count(), {
         timeout: 90_000,
@@ -209,13 +214,17 @@ describe("ChatGepeto in a browser", () => {
     await shot("chat-generated");
   });
 
-  test("phone width: the chat and the source sheet fit 375 px", async () => {
-    const phone = await browser.newContext({ locale: "pt-BR", viewport: { width: 375, height: 740 } });
+  test("phone width, dark theme: the chat fits 375 px", async () => {
+    const phone = await browser.newContext({
+      locale: "pt-BR",
+      viewport: { width: 375, height: 740 },
+      colorScheme: "dark",
+    });
     const p = await phone.newPage();
     await p.goto(frontend.url);
     const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    await p.screenshot({ path: path.join(ARTIFACTS, "chat-phone.png") });
+    await p.screenshot({ path: path.join(ARTIFACTS, "chat-phone-dark.png") });
     await phone.close();
   });
 
