@@ -7,6 +7,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
+import AxeBuilder from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
@@ -38,6 +39,18 @@ let page: Page;
 
 async function shot(name: string) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
+}
+
+/** axe-core's WCAG 2 A/AA rules on the current screen: no serious or critical violation. */
+async function checkAccessibility(name: string, target: Page = page) {
+  const results = await new AxeBuilder({ page: target })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+    .analyze();
+  writeFileSync(path.join(ARTIFACTS, `axe-${name}.json`), JSON.stringify(results.violations, null, 2));
+  const serious = results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+  expect(serious, `accessibility of ${name}`).toEqual([]);
 }
 
 /** Ask, and return the milliseconds from pressing Enter to the new answer's first visible text. */
@@ -128,6 +141,7 @@ describe("ChatGepeto in a browser", () => {
       })
       .toBe(1);
     await shot("documents");
+    await checkAccessibility("documents");
   });
 
   test("a student asks and sees an extractive answer with citations", async () => {
@@ -141,6 +155,7 @@ describe("ChatGepeto in a browser", () => {
     expect(await lastAnswer().getByTestId("citation-chip").count()).toBeGreaterThan(0);
     expect(await lastAnswer().getByTestId("source-item").count()).toBeGreaterThan(0);
     await shot("chat-answer");
+    await checkAccessibility("chat-answer");
   });
 
   test("a citation opens the PDF at the cited page with the passage highlighted", async () => {
@@ -152,6 +167,7 @@ describe("ChatGepeto in a browser", () => {
       .poll(() => panel.locator(".citation-highlight").count(), { timeout: 30_000 })
       .toBeGreaterThan(0);
     await shot("source-viewer");
+    await checkAccessibility("source-viewer");
     await page.keyboard.press("Escape");
     await panel.waitFor({ state: "hidden" });
   });
@@ -225,6 +241,7 @@ describe("ChatGepeto in a browser", () => {
     const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await p.screenshot({ path: path.join(ARTIFACTS, "chat-phone-dark.png") });
+    await checkAccessibility("chat-phone-dark", p);
     await phone.close();
   });
 

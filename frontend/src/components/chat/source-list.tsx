@@ -33,7 +33,7 @@ export function SourceList({
             <button
               type="button"
               data-testid="source-item"
-              aria-label={label(c)}
+              title={label(c)}
               onClick={() => onSelect(c)}
               className="flex w-full items-start gap-2 rounded-md border bg-background p-2 text-left text-sm hover:bg-muted focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
             >

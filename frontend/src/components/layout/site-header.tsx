@@ -8,11 +8,11 @@ export function SiteHeader() {
   const t = useTranslations("common");
   return (
     <header className="flex h-14 shrink-0 items-center gap-1 border-b px-2 sm:gap-2 sm:px-4">
-      <Link href="/" aria-label="ChatGepeto" className="mr-auto flex items-center gap-2 font-semibold">
+      <Link href="/" className="mr-auto flex items-center gap-2 font-semibold">
         <span aria-hidden className="grid size-7 place-items-center rounded-md bg-primary text-primary-foreground">
           G
         </span>
-        <span className="hidden sm:inline">ChatGepeto</span>
+        <span className="sr-only sm:not-sr-only">ChatGepeto</span>
       </Link>
       <nav aria-label={t("nav.label")} className="flex items-center gap-1 text-sm">
         <Link className="flex items-center gap-1.5 rounded-md px-2 py-1.5 hover:bg-muted" href="/">

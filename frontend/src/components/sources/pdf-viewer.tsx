@@ -139,7 +139,14 @@ export default function PdfViewer({
           </Button>
         )}
       </nav>
-      <div ref={frame} className="min-h-0 flex-1 overflow-y-auto bg-muted p-2 sm:p-4">
+      {/* Focusable so keyboard users can scroll the page (WCAG: scrollable regions). */}
+      <div
+        ref={frame}
+        tabIndex={0}
+        role="region"
+        aria-label={t("pageRegion", { page })}
+        className="min-h-0 flex-1 overflow-y-auto bg-muted p-2 sm:p-4"
+      >
         <div ref={measure} className="mx-auto w-full">
           <Document
             key={attempt}

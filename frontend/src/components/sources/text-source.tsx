@@ -59,7 +59,12 @@ export function TextSource({ citation }: { citation: Citation }) {
   );
 
   return (
-    <div className="flex min-h-0 flex-1 flex-col gap-3 overflow-y-auto p-4 text-sm leading-relaxed">
+    <div
+      tabIndex={0}
+      role="region"
+      aria-label={t("passageRegion")}
+      className="flex min-h-0 flex-1 flex-col gap-3 overflow-y-auto p-4 text-sm leading-relaxed"
+    >
       {state.status === "idle" && quoteOnly}
       {state.status === "loading" && <PanelLoading label={t("loadingPassage")} />}
       {state.status === "error" && (
