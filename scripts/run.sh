@@ -24,7 +24,8 @@ for _ in $(seq 1 240); do
   sleep 0.5
 done
 
-(cd frontend && NEXT_TELEMETRY_DISABLED=1 exec npx --no-install next start -p "$FRONTEND_PORT") &
+(cd frontend && PORT="$FRONTEND_PORT" HOSTNAME="${FRONTEND_HOST:-0.0.0.0}" NEXT_TELEMETRY_DISABLED=1 \
+  exec node scripts/start.mjs) &
 pids+=($!)
 
 token="${ADMIN_TOKEN:-}"

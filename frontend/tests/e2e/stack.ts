@@ -143,13 +143,14 @@ export function buildFrontend(backendUrl: string): void {
   if (result.status !== 0) throw new Error(`next build failed:\n${result.stdout}\n${result.stderr}`);
 }
 
+/** The standalone server of that build, as the container runs it (`npm start`). */
 export async function startFrontend(): Promise<Process> {
   const port = await freePort();
   const child = launch(
     "next-start",
-    "npx",
-    ["next", "start", "-p", String(port), "-H", "127.0.0.1"],
-    { NEXT_DIST_DIR: ".next-e2e", NEXT_TELEMETRY_DISABLED: "1" },
+    "node",
+    ["scripts/start.mjs"],
+    { PORT: String(port), HOSTNAME: "127.0.0.1", NEXT_DIST_DIR: ".next-e2e", NEXT_TELEMETRY_DISABLED: "1" },
     FRONTEND_DIR,
   );
   const url = `http://127.0.0.1:${port}`;
