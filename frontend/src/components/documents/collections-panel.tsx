@@ -13,7 +13,7 @@ import type { Collection } from "@/lib/api/schemas";
 import type { Resource } from "@/lib/documents/use-resource";
 import { cn } from "@/lib/utils";
 import { useAdmin } from "./admin-gate";
-import { ConfirmDialog } from "./confirm-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 
 export type CollectionsPanelProps = {
   collections: Resource<Collection[]>;

@@ -8,7 +8,7 @@ import { Progress } from "@/components/ui/progress";
 import type { DocumentInfo, Status } from "@/lib/api/schemas";
 import { isFailureCode } from "@/lib/documents/failure";
 import { formatBytes } from "@/lib/documents/format";
-import { ConfirmDialog } from "./confirm-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 
 const BADGE: Record<Status, "default" | "secondary" | "outline" | "destructive"> = {
   queued: "outline",

@@ -18,6 +18,7 @@ export type ConfirmDialogProps = {
   onConfirm: () => Promise<void>;
   /** Errors the dialog should not show itself (e.g. a 401 that sends back to the token form). */
   onError?: (error: unknown) => boolean;
+  confirmTestId?: string;
 };
 
 export function ConfirmDialog({
@@ -27,6 +28,7 @@ export function ConfirmDialog({
   confirmLabel,
   onConfirm,
   onError,
+  confirmTestId = "confirm-delete",
 }: ConfirmDialogProps) {
   const common = useTranslations("common");
   const [open, setOpen] = useState(false);
@@ -64,7 +66,7 @@ export function ConfirmDialog({
           data-testid="confirm-dialog"
         >
           <AlertDialog.Title className="text-base font-semibold">{title}</AlertDialog.Title>
-          <AlertDialog.Description className="text-sm text-muted-foreground">
+          <AlertDialog.Description className="text-sm break-words text-muted-foreground">
             {description}
           </AlertDialog.Description>
           {error ? <ErrorMessage error={error} /> : null}
@@ -78,7 +80,7 @@ export function ConfirmDialog({
               className={cn(buttonVariants({ variant: "destructive" }))}
               onClick={confirm}
               disabled={pending}
-              data-testid="confirm-delete"
+              data-testid={confirmTestId}
             >
               {pending && <Loader2Icon aria-hidden className="animate-spin" />}
               {confirmLabel}
