@@ -24,6 +24,7 @@ from chatgepeto.api import (
     health,
     jobs,
     search,
+    text_guard,
 )
 from chatgepeto.api.errors import register_error_handlers, validation_error
 from chatgepeto.observability.logging import configure_logging, get_logger
@@ -76,6 +77,7 @@ def create_app(
 
     _init_request_ids(app)
     auth.init_app(app)
+    text_guard.init_app(app)
     register_error_handlers(app)
     for module in (
         collections,
