@@ -19,7 +19,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export NEXT_TELEMETRY_DISABLED := 1
 
 .PHONY: help install install-backend install-frontend browser build-frontend run test test-backend \
-	test-frontend test-e2e lint format test-postgres test-chroma-server bench eval clean
+	test-frontend test-e2e lint lint-docker format test-postgres test-chroma-server test-integration bench eval clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}'
@@ -61,8 +61,9 @@ run: install build-frontend ## Set up and start the app: web on http://localhost
 
 test: test-backend test-frontend ## Set up and run every test: backend, web app, browser end-to-end
 
-test-backend: install-backend ## Backend: ruff and pytest
+test-backend: install-backend ## Backend: ruff, hadolint and pytest
 	cd $(BACKEND) && .venv/bin/ruff check src tests eval && .venv/bin/ruff format --check src tests eval
+	$(MAKE) --no-print-directory lint-docker
 	cd $(BACKEND) && .venv/bin/pytest -q
 
 test-frontend: install-frontend ## Web app: eslint, type check, vitest, then the browser suite
@@ -75,12 +76,22 @@ test-e2e: install browser ## Browser end-to-end suite (real backend, next start,
 test-postgres: install ## The test suite against PostgreSQL (TEST_DATABASE_URL, default local `test`)
 	cd $(BACKEND) && TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} .venv/bin/pytest -q
 
+test-integration: install-backend ## The production topology as processes: PostgreSQL, Redis, chroma run, S3 (moto), 2 APIs, worker
+	cd $(BACKEND) && TEST_INTEGRATION=1 \
+		TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+		TEST_REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} \
+		EVAL_DOCS=$(abspath $(EVAL_DATA))/docs .venv/bin/pytest -q tests/integration
+
 test-chroma-server: install ## The test suite against a real `chroma run` server started by the tests
 	cd $(BACKEND) && TEST_CHROMA_SERVER=1 .venv/bin/pytest -q tests/api tests/retrieval
 
-lint: install ## Check style (ruff, eslint, tsc)
+lint: install ## Check style (ruff, eslint, tsc, hadolint)
 	cd $(BACKEND) && .venv/bin/ruff check src tests eval && .venv/bin/ruff format --check src tests eval
 	cd $(FRONTEND) && npm run lint && npm run typecheck
+	$(MAKE) --no-print-directory lint-docker
+
+lint-docker: install-backend ## Lint the Dockerfiles (hadolint from backend/.venv, rules in .hadolint.yaml)
+	$(BIN)/hadolint --config .hadolint.yaml docker/*.Dockerfile
 
 format: install ## Fix style (ruff)
 	cd $(BACKEND) && .venv/bin/ruff check --fix src tests eval && .venv/bin/ruff format src tests eval

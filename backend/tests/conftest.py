@@ -3,6 +3,7 @@
 Environment switches (used by .ci/run; `make test` needs none of them):
 - TEST_DATABASE_URL: run against this PostgreSQL (each test in a schema of its own).
 - TEST_CHROMA_SERVER=1: start a real `chroma run` server and use it through CHROMA_HOST.
+- TEST_S3=1: keep original files in S3 (moto's server on localhost, a bucket per test).
 """
 
 from __future__ import annotations
@@ -113,8 +114,60 @@ def postgres_schema(base: str) -> Iterator[str]:
         engine.dispose()
 
 
+# Fake credentials for moto: boto3 must never find real ones during tests.
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@pytest.fixture(scope="session")
+def moto_s3() -> Iterator[str]:
+    """A real S3 API on localhost (moto in server mode); yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    saved = {name: os.environ.get(name) for name in FAKE_AWS}
+    os.environ.update(FAKE_AWS)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def create_bucket(endpoint: str) -> str:
+    import boto3
+
+    name = f"test-{uuid.uuid4().hex[:16]}"
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=name)
+    return name
+
+
+def s3_settings(endpoint: str) -> dict[str, str]:
+    """Settings that keep files in a new bucket of the S3 server at `endpoint`."""
+    bucket = create_bucket(endpoint)
+    return {"s3_bucket": bucket, "s3_endpoint_url": endpoint, "aws_region": "us-east-1"}
+
+
 @pytest.fixture
-def make_settings(tmp_path, database_url, chroma_server):
+def s3_storage(request) -> dict[str, str]:
+    """With TEST_S3=1, settings for a fresh bucket of the moto server; else none."""
+    if os.environ.get("TEST_S3") != "1":
+        return {}
+    return s3_settings(request.getfixturevalue("moto_s3"))
+
+
+@pytest.fixture
+def make_settings(tmp_path, database_url, chroma_server, s3_storage):
     """Settings for a test: temporary data folder, known admin token, no real Groq."""
 
     def build(**overrides: Any) -> Settings:
@@ -129,6 +182,12 @@ def make_settings(tmp_path, database_url, chroma_server):
             "groq_base_url": None,
             "log_json": True,
             "max_upload_mb": 2,
+            # Rate limits stay on (the code path runs everywhere) but out of the way;
+            # tests/api/test_rate_limits.py sets small ones.
+            "ratelimit_ask": "100000 per minute",
+            "ratelimit_ask_per_ip": "100000 per minute",
+            "ratelimit_upload": "100000 per minute",
+            **s3_storage,
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)

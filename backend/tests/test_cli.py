@@ -156,7 +156,7 @@ def test_serve_runs_gunicorn_and_prints_the_token(tmp_path, database_url):
         out, err = process.communicate(timeout=30)
     assert f"Admin token (kept in {tmp_path / 'data' / 'admin_token'}): {token}" in out
     assert "serving with 1 worker" in err
-    assert "gthread" in err
+    assert "Using worker: chatgepeto.server.GracefulThreadWorker" in err  # gthread
 
 
 def test_fake_groq_command_serves_chat_completions(tmp_path):

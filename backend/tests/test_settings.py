@@ -36,3 +36,19 @@ def test_environment_variables_are_read(tmp_path, monkeypatch):
     assert settings.embedding_model == "minilm"
     assert settings.max_upload_bytes == 7 * 1024 * 1024
     assert "gsk_x" not in repr(settings)
+
+
+def test_job_settings(tmp_path):
+    import pytest
+    from pydantic import ValidationError
+
+    base = {"_env_file": None, "data_dir": tmp_path}
+    settings = Settings(**base, redis_url="", job_runner="auto", job_retry_intervals="10,60,300")
+    assert settings.jobs_on_queue is False and settings.retry_intervals == [10, 60, 300]
+    queued = Settings(**base, redis_url="redis://r:6379/0", job_retry_intervals=" 1, 2 ")
+    assert queued.jobs_on_queue is True and queued.retry_intervals == [1, 2]
+    assert Settings(**base, redis_url="redis://r", job_runner="thread").jobs_on_queue is False
+    assert Settings(**base, job_retry_intervals="").retry_intervals == []
+    for bad in ({"job_retry_intervals": "10,soon"}, {"job_runner": "celery"}):
+        with pytest.raises(ValidationError):
+            Settings(**base, **bad)

@@ -27,6 +27,7 @@ from chatgepeto.api import (
     text_guard,
 )
 from chatgepeto.api.errors import register_error_handlers, validation_error
+from chatgepeto.api.ratelimit import init_proxy, init_rate_limits
 from chatgepeto.observability.logging import configure_logging, get_logger
 from chatgepeto.observability.metrics import LLM_BREAKER_OPEN
 from chatgepeto.services import Services, build_services
@@ -91,6 +92,8 @@ def create_app(
     ):
         app.register_api(module.bp)
     _init_metrics(app)
+    init_rate_limits(app, settings)
+    init_proxy(app, settings.proxy_hops)
 
     if start_jobs:
         if requeue_interrupted:

@@ -1,4 +1,4 @@
-"""The `chatgepeto` command line: serve, ingest, ask, eval."""
+"""The `chatgepeto` command line: serve, worker, ingest, ask, eval."""
 
 from __future__ import annotations
 
@@ -46,8 +46,9 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
     from gunicorn.app.base import BaseApplication
 
     from chatgepeto.ingestion.jobs import requeue_interrupted
+    from chatgepeto.server import WORKER_CLASS
     from chatgepeto.storage.db import make_engine, make_session_factory
-    from chatgepeto.storage.migrate import upgrade
+    from chatgepeto.storage.migrate import migrate
 
     settings = _settings(host=host, port=port, workers=workers, threads=threads)
     if settings.workers > 1 and not settings.chroma_host:
@@ -59,9 +60,10 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
         settings.workers = 1
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # Once, before the workers start: migrations, and jobs a previous run left half done.
-    upgrade(settings.sqlalchemy_url)
+    migrate(settings.sqlalchemy_url)
     engine = make_engine(settings.sqlalchemy_url)
-    requeue_interrupted(make_session_factory(engine))
+    if not settings.jobs_on_queue:  # on the RQ queue, workers recover their own jobs
+        requeue_interrupted(make_session_factory(engine))
     engine.dispose()
     token, generated = settings.ensure_admin_token()
     click.echo(f"ChatGepeto on http://localhost:{settings.port}  (API docs: /api/docs)")
@@ -74,11 +76,16 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
         def load_config(self) -> None:
             self.cfg.set("bind", f"{settings.host}:{settings.port}")
             self.cfg.set("workers", settings.workers)
-            self.cfg.set("worker_class", "gthread")
+            # gthread, closing its listening socket at SIGTERM (chatgepeto/server.py).
+            self.cfg.set("worker_class", WORKER_CLASS)
             self.cfg.set("threads", settings.threads)
             self.cfg.set("timeout", 120)
-            self.cfg.set("graceful_timeout", 30)
+            self.cfg.set("graceful_timeout", settings.graceful_timeout)
             self.cfg.set("keepalive", 5)
+            # gunicorn >= 25 opens a control socket in $HOME/.gunicorn by default: unused here
+            # (the orchestrator manages the process), and shared by every `serve` of a user.
+            if "control_socket_disable" in self.cfg.settings:
+                self.cfg.set("control_socket_disable", True)
 
         def load(self):  # type: ignore[no-untyped-def]
             import threading
@@ -92,6 +99,55 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
             return app
 
     Server().run()
+
+
+# -- migrate ----------------------------------------------------------------------------------
+
+
+@main.command(name="migrate")
+def migrate_command() -> None:
+    """Bring the database schema to the latest revision (Alembic upgrade head).
+
+    Safe to run from several tasks at once: they take turns under a lock (a PostgreSQL
+    advisory lock, or a lock file beside a SQLite database). `serve` runs the same step.
+    """
+    from chatgepeto.storage.migrate import head_revision, migrate
+
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    revision = migrate(settings.sqlalchemy_url)
+    if revision != head_revision():
+        raise click.ClickException(f"The database is at {revision}, not at head.")
+    click.echo(f"Database schema at head ({revision}).")
+
+
+# -- worker -----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--name", default=None, help="Worker name (default: random).")
+def worker(burst: bool, name: str | None) -> None:
+    """Run ingestion jobs from the RQ queue (JOB_QUEUE in REDIS_URL) until SIGTERM.
+
+    The embedding models load once, at start. SIGTERM lets the current job finish; a job
+    left halfway (a second SIGTERM, kill -9) is retried by the next worker to look.
+    """
+    from chatgepeto.ingestion.worker import run_worker
+    from chatgepeto.observability.logging import configure_logging
+
+    settings = _settings()
+    if not settings.redis_url:
+        raise click.ClickException("Set REDIS_URL: the job queue lives in Redis.")
+    if not settings.chroma_host:
+        click.echo(
+            "Embedded Chroma: only safe while no other process (API, worker) opens DATA_DIR/chroma"
+            " at the same time; set CHROMA_HOST to share a Chroma server.",
+            err=True,
+        )
+    configure_logging(settings.log_level, settings.log_json)
+    click.echo(f"Worker on queue {settings.job_queue!r}; loading the embedding models…", err=True)
+    run_worker(settings, burst=burst, name=name)
 
 
 # -- ingest and ask ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chatgepeto.answering.providers import ProviderChain, make_provider_chain
 from chatgepeto.answering.service import Answerer
-from chatgepeto.ingestion.jobs import InProcessJobRunner
+from chatgepeto.ingestion.jobs import InProcessJobRunner, JobRunner
 from chatgepeto.ingestion.pipeline import Ingestor
 from chatgepeto.retrieval.embeddings import make_embeddings, model_slug
 from chatgepeto.retrieval.hybrid import HybridRetriever
@@ -23,8 +23,8 @@ from chatgepeto.retrieval.lexical import LexicalIndexCache
 from chatgepeto.retrieval.vectorstore import VectorIndex, make_chroma_client
 from chatgepeto.settings import Settings
 from chatgepeto.storage.db import make_engine, make_session_factory
-from chatgepeto.storage.files import LocalFileStore
-from chatgepeto.storage.migrate import upgrade
+from chatgepeto.storage.files import FileStore, make_file_store
+from chatgepeto.storage.migrate import migrate as run_migrations
 
 
 @dataclass
@@ -32,12 +32,12 @@ class Services:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    files: LocalFileStore
+    files: FileStore
     vectors: VectorIndex
     retriever: HybridRetriever
     providers: ProviderChain | None
     ingestor: Ingestor
-    jobs: InProcessJobRunner
+    jobs: JobRunner
     answerer: Answerer
 
     def warm_up(self) -> None:
@@ -59,10 +59,10 @@ def build_services(
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if migrate:
-        upgrade(settings.sqlalchemy_url)
+        run_migrations(settings.sqlalchemy_url)
     engine = make_engine(settings.sqlalchemy_url)
     sessions = make_session_factory(engine)
-    files = LocalFileStore(settings.files_dir)
+    files = make_file_store(settings)
     encoders = {
         model_slug(name): (
             (lambda: embeddings)
@@ -107,7 +107,7 @@ def build_services(
         retriever=retriever,
         providers=providers,
         ingestor=ingestor,
-        jobs=InProcessJobRunner(sessions, ingestor),
+        jobs=make_job_runner(settings, sessions, ingestor),
         answerer=Answerer(
             sessions,
             retriever,
@@ -117,3 +117,25 @@ def build_services(
             llm_budget_seconds=settings.llm_budget_seconds,
         ),
     )
+
+
+def make_job_runner(
+    settings: Settings, sessions: sessionmaker[Session], ingestor: Ingestor
+) -> JobRunner:
+    """The RQ queue in Redis when REDIS_URL is set (`chatgepeto worker` runs the jobs), else a
+    thread of this process."""
+    if settings.jobs_on_queue:
+        from chatgepeto.ingestion.queue import RQJobRunner, connect
+
+        if not settings.redis_url:
+            raise ValueError("JOB_RUNNER=rq needs REDIS_URL: the queue lives in Redis.")
+
+        return RQJobRunner(
+            sessions,
+            ingestor,
+            connect(settings.redis_url),
+            settings.job_queue,
+            retry_intervals=settings.retry_intervals,
+            job_timeout=settings.job_timeout,
+        )
+    return InProcessJobRunner(sessions, ingestor)

@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = 1
     threads: int = 8
+    # Seconds `serve` gives in-flight requests (streamed answers too) after SIGTERM, while
+    # refusing new connections; then gunicorn kills what is left. Keep a container's stop
+    # grace period (docker/compose.yaml `stop_grace_period`) a few seconds longer.
+    graceful_timeout: int = Field(default=30, ge=1)
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -76,8 +80,52 @@ class Settings(BaseSettings):
     # A comment line on a streamed answer while nothing else is sent, so proxies keep it open.
     stream_keepalive_seconds: float = Field(default=10.0, gt=0)
 
+    # Who runs ingestion jobs: "rq" (an RQ queue in Redis, run by `chatgepeto worker`
+    # processes), "thread" (a thread of the API process), "auto": rq when REDIS_URL is set.
+    job_runner: str = Field(default="auto", pattern="^(auto|rq|thread)$")
+    # The RQ queue's name.
+    job_queue: str = Field(default="ingest", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    # A job that crashes (not a broken file: that fails at once) is retried after these many
+    # seconds, one retry per value; empty: no retries.
+    job_retry_intervals: str = "10,60,300"
+    # A job running longer than this is stopped and retried.
+    job_timeout: int = Field(default=3600, ge=10)
+    # A worker running a job beats this often; a job whose worker missed 3 beats (killed,
+    # machine gone) is requeued by another worker, or by the next one to start.
+    job_heartbeat_seconds: int = Field(default=10, ge=1, le=600)
+
     max_upload_mb: int = Field(default=50, ge=1)
     max_upload_files: int = Field(default=20, ge=1)
+
+    # Original files in this S3 bucket (shared by every process) instead of DATA_DIR/files.
+    # Credentials come from the standard AWS chain (environment, profile, task/instance role).
+    s3_bucket: str = ""
+    s3_prefix: str = "uploads/"
+    # An S3-compatible endpoint (MinIO, a local test server); empty for AWS itself.
+    s3_endpoint_url: str = ""
+    aws_region: str = ""
+
+    # Rate limits ("N per second|minute|hour|day"), counted in Redis when REDIS_URL is set
+    # (shared by every API process), else in each process's memory.
+    ratelimit_enabled: bool = True
+    # Questions (POST /api/ask and /api/search together) per user (the body's user_id, else
+    # the client IP), and per client IP whatever user_id it sends.
+    ratelimit_ask: str = "30 per minute"
+    ratelimit_ask_per_ip: str = "120 per minute"
+    # Upload requests (POST /api/collections/{id}/documents) per client IP.
+    ratelimit_upload: str = "60 per hour"
+
+    # Reverse proxies in front of the API whose X-Forwarded-For/-Proto/-Host are trusted:
+    # 0 = none (clients connect directly); 1 behind the ALB or the compose proxy.
+    proxy_hops: int = Field(default=0, ge=0, le=5)
+
+    @field_validator("job_retry_intervals")
+    @classmethod
+    def _retry_intervals(cls, value: str) -> str:
+        parts = [v.strip() for v in value.split(",") if v.strip()]
+        if not all(p.isdigit() for p in parts):
+            raise ValueError(f"{value!r} is not a list of seconds like '10,60,300'")
+        return ",".join(parts)
 
     @field_validator("data_dir")
     @classmethod
@@ -98,6 +146,17 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
 
+    @field_validator("ratelimit_ask", "ratelimit_ask_per_ip", "ratelimit_upload")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a rate limit like '30 per minute'") from exc
+        return value
+
     @cached_property
     def sqlalchemy_url(self) -> str:
         """The database URL, SQLite under DATA_DIR unless DATABASE_URL is set."""
@@ -114,6 +173,17 @@ class Settings(BaseSettings):
     def embedding_models(self) -> list[str]:
         names = [name.strip() for name in self.embedding_model.split(",") if name.strip()]
         return list(dict.fromkeys(names)) or ["multilingual"]
+
+    @property
+    def jobs_on_queue(self) -> bool:
+        """Whether ingestion jobs go to the RQ queue (run by `chatgepeto worker`)."""
+        if self.job_runner == "auto":
+            return bool(self.redis_url)
+        return self.job_runner == "rq"
+
+    @property
+    def retry_intervals(self) -> list[int]:
+        return [int(v) for v in self.job_retry_intervals.split(",") if v.strip()]
 
     @property
     def allowed_link_hosts(self) -> list[str]:

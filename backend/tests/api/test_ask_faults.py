@@ -197,6 +197,7 @@ def test_breaker_state_is_shared_through_redis(make_client, fake_groq):
     namespace_probe = redis.Redis.from_url(url)
     namespace_probe.delete(*namespace_probe.keys("chatgepeto:breaker:*") or ["-"])
     settings = {"llm_max_retries": 0, "breaker_fail_max": 1, "redis_url": url}
+    settings["job_runner"] = "thread"  # Redis for the breaker; ingestion stays in process
     first, collection_id = make_client(**settings)
     second, second_collection = make_client(**settings)  # another worker
     fake_groq.default = Error(status=500)

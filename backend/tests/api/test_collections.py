@@ -58,11 +58,12 @@ def test_delete_collection_removes_documents_vectors_and_files(app, client, biol
     assert wait_for_document(client, item["id"])["status"] == "ready"
     services = app.extensions["chatgepeto"]
     assert services.vectors.count(collection_id) > 0
-    assert any(services.files.root.rglob("*"))
+    key = f"{collection_id}/{item['id']}"
+    assert services.files.exists(key)
 
     assert client.delete(f"/api/collections/{collection_id}").status_code == 401
     assert client.delete(f"/api/collections/{collection_id}", headers=AUTH).status_code == 204
     assert client.get(f"/api/collections/{collection_id}").status_code == 404
     assert client.get(f"/api/documents/{item['id']}").status_code == 404
     assert services.vectors.count(collection_id) == 0
-    assert not [p for p in services.files.root.rglob("*") if p.is_file()]
+    assert not services.files.exists(key)

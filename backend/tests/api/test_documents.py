@@ -27,6 +27,8 @@ def test_upload_ingests_pdf_with_pages_and_progress(client, biology_pdf):
     assert document["size_bytes"] == len(biology_pdf)
 
     job = client.get(f"/api/jobs/{item['job_id']}").get_json()
+    times = {k: job.pop(k) for k in ("created_at", "started_at", "finished_at")}
+    assert all(times.values())
     assert job == {
         "id": item["job_id"],
         "status": "ready",
@@ -34,6 +36,7 @@ def test_upload_ingests_pdf_with_pages_and_progress(client, biology_pdf):
         "error": None,
         "error_code": None,
         "document_id": item["id"],
+        "attempts": 1,
     }
     listed = client.get(f"/api/collections/{collection_id}/documents").get_json()["items"]
     assert [d["id"] for d in listed] == [item["id"]]

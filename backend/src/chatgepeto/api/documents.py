@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
+import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+from urllib.parse import quote
 
-from flask import request, send_file
+from flask import Response, request
 from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import select, update
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.wsgi import FileWrapper
 
 from chatgepeto.api import services
 from chatgepeto.api.auth import BEARER, admin_only
@@ -26,6 +31,9 @@ from chatgepeto.errors import InvalidInput, NotFound
 from chatgepeto.ingestion.uploads import register_files, stage_file
 from chatgepeto.storage.db import session_scope
 from chatgepeto.storage.models import Collection, Document
+
+# Bytes per chunk of a streamed original file.
+_STREAM_BUFFER = 64 * 1024
 
 bp = APIBlueprint("documents", __name__, url_prefix="/api", abp_tags=[Tag(name="documents")])
 
@@ -57,6 +65,7 @@ def document_json(document: Document) -> dict[str, Any]:
         413: ErrorOut,
         415: ErrorOut,
         422: ErrorOut,
+        429: ErrorOut,
     },
     security=BEARER,
 )
@@ -122,15 +131,47 @@ def get_document_file(path: DocumentPath):
     svc = services()
     with svc.sessions() as session:
         document = _get_document(session, path.document_id)
-    if not svc.files.exists(document.storage_key):
-        raise NotFound("The original file of this document is missing.")
-    return send_file(
-        svc.files.local_path(document.storage_key),
+    try:
+        stream = svc.files.open(document.storage_key)
+    except FileNotFoundError as exc:
+        raise NotFound("The original file of this document is missing.") from exc
+    return file_response(stream, document)
+
+
+def file_response(stream: BinaryIO, document: Document) -> Response:
+    """The stored file as a response, whichever store holds it.
+
+    Conditional (ETag = the content hash, Last-Modified = the upload) with byte ranges, which
+    the PDF viewer asks for: Werkzeug seeks the stream to the range's start, so from S3 only
+    that range is fetched.
+    """
+    size = stream.seek(0, io.SEEK_END)
+    stream.seek(0)
+    response = Response(
+        FileWrapper(stream, _STREAM_BUFFER),
         mimetype=document.content_type,
-        download_name=document.filename,
-        as_attachment=False,
-        conditional=True,
+        direct_passthrough=True,
     )
+    response.content_length = size
+    response.headers.set("Content-Disposition", "inline", **_filename_params(document.filename))
+    response.cache_control.no_cache = True
+    response.set_etag(document.sha256)
+    response.last_modified = document.created_at
+    try:
+        return response.make_conditional(request.environ, accept_ranges=True, complete_length=size)
+    except RequestedRangeNotSatisfiable:
+        stream.close()
+        raise
+
+
+def _filename_params(filename: str) -> dict[str, str]:
+    """Content-Disposition file name parameters, as Werkzeug's send_file writes them."""
+    try:
+        filename.encode("ascii")
+    except UnicodeEncodeError:
+        simple = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+        return {"filename": simple, "filename*": f"UTF-8''{quote(filename, safe='!#$&+-.^_`|~')}"}
+    return {"filename": filename}
 
 
 @bp.delete(

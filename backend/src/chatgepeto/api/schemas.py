@@ -93,13 +93,38 @@ class JobPath(BaseModel):
     job_id: str = Field(max_length=64)
 
 
+JobStatus = Literal["queued", "running", "ready", "failed"]
+
+
 class JobOut(BaseModel):
     id: str
-    status: Literal["queued", "running", "ready", "failed"]
+    status: JobStatus
     progress: float
     error: str | None
     error_code: str | None
     document_id: str | None
+    # Runs started so far (a crashed run is retried; while a retry waits the job is `queued`,
+    # with the error of the last run).
+    attempts: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class JobQuery(BaseModel):
+    status: JobStatus | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, max_length=200)
+
+
+class JobListItem(JobOut):
+    filename: str | None
+    collection_id: str | None
+
+
+class JobList(BaseModel):
+    items: list[JobListItem]
+    next_cursor: str | None
 
 
 # -- search and ask ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ def _require_collection(collection_id: str) -> None:
             raise NotFound(f"Collection {collection_id!r} does not exist.")
 
 
-@bp.post("/search", responses={200: SearchOut, 404: ErrorOut, 422: ErrorOut})
+@bp.post("/search", responses={200: SearchOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut})
 def search(body: SearchIn):
     """The passages of a collection that best match a question (hybrid retrieval)."""
     _require_collection(body.collection_id)
@@ -40,7 +40,7 @@ def search(body: SearchIn):
     }
 
 
-@bp.post("/ask", responses={200: AskOut, 404: ErrorOut, 422: ErrorOut})
+@bp.post("/ask", responses={200: AskOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut})
 def ask(body: AskIn):
     """Answer a question from a collection's material, with numbered citations.
 

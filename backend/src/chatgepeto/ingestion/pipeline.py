@@ -21,7 +21,7 @@ from chatgepeto.observability.metrics import INGESTED_CHUNKS, INGESTION_SECONDS
 from chatgepeto.retrieval.lexical import analyze
 from chatgepeto.retrieval.vectorstore import VectorIndex
 from chatgepeto.storage.db import session_scope
-from chatgepeto.storage.files import LocalFileStore
+from chatgepeto.storage.files import FileStore
 from chatgepeto.storage.models import Chunk, Collection, Document, Job
 
 log = get_logger(__name__)
@@ -34,13 +34,18 @@ class DocumentGone(Exception):
     """The document was deleted while it was being ingested."""
 
 
+def crash_message(exc: BaseException) -> str:
+    """The error recorded for a job that failed for a reason other than its file."""
+    return f"Unexpected error while processing the file: {str(exc) or type(exc).__name__}"
+
+
 class Ingestor:
     """Runs ingestion jobs against the SQL database, the file store and the vector index."""
 
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        files: LocalFileStore,
+        files: FileStore,
         vectors: VectorIndex,
         *,
         chunk_size: int = 1000,
@@ -64,15 +69,28 @@ class Ingestor:
             ).rowcount
         return claimed == 1
 
-    def run_job(self, job_id: str, on_progress: Callable[[float], None] | None = None) -> None:
-        """Claim and run one ingestion job; the outcome is recorded on the job and document."""
+    def run_job(
+        self,
+        job_id: str,
+        on_progress: Callable[[float], None] | None = None,
+        *,
+        raise_crashes: bool = False,
+    ) -> str:
+        """Claim and run one ingestion job; the outcome is recorded on the job and document.
+
+        Returns the outcome: `ready`, `failed`, `cancelled` (document deleted meanwhile) or
+        `skipped` (not queued: someone else has it, or it is done). A problem with the file
+        (damaged, encrypted, no text) always fails the job: running it again cannot help. Any
+        other error (a crash) fails it too, unless `raise_crashes`: then it is raised, the job
+        left `running`, for a queue that retries it (see `requeue`).
+        """
         if not self.claim(job_id):
-            return
+            return "skipped"
         with self.sessions() as session:
             job = session.get(Job, job_id)
             document_id = job.document_id if job else None
         if document_id is None:
-            return
+            return "skipped"
         self._set(job_id, document_id, status="running", progress=0.0)
         started = time.perf_counter()
         outcome = "failed"
@@ -85,9 +103,14 @@ class Ingestor:
         except DocumentError as exc:
             self._fail(job_id, document_id, exc.message, exc.code)
         except Exception as exc:  # any other failure is recorded on the document too
-            log.exception("ingestion_crashed", document_id=document_id)
-            message = f"Unexpected error while processing the file: {exc}"
-            self._fail(job_id, document_id, message, "internal_error")
+            log.exception("ingestion_crashed", document_id=document_id, job_id=job_id)
+            if raise_crashes:
+                outcome = "crashed"
+                raise
+            self._fail(job_id, document_id, crash_message(exc), "internal_error")
+        except BaseException:  # interrupted (cold shutdown of a worker)
+            outcome = "interrupted"
+            raise
         finally:
             INGESTION_SECONDS.labels(outcome).observe(time.perf_counter() - started)
             log.info(
@@ -97,6 +120,44 @@ class Ingestor:
                 outcome=outcome,
                 seconds=round(time.perf_counter() - started, 2),
             )
+        return outcome
+
+    def requeue(self, job_id: str, error: str) -> bool:
+        """Put a `running` job that crashed, or whose worker died, back to `queued` for a retry.
+
+        Its partial vectors are removed (the retry starts over anyway); the job keeps the
+        error that ended the attempt, the document just shows `queued` again.
+        """
+        document_id = self._running_document(job_id)
+        if document_id is None:
+            return False
+        self._cleanup_vectors(document_id)
+        with session_scope(self.sessions) as session:
+            moved = session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == "running")
+                .values(status="queued", progress=0.0, error=error, error_code="internal_error")
+            ).rowcount
+            if moved:
+                session.execute(
+                    update(Document)
+                    .where(Document.id == document_id, Document.status == "running")
+                    .values(status="queued", progress=0.0, error=None, error_code=None)
+                )
+        return moved == 1
+
+    def give_up(self, job_id: str, error: str) -> bool:
+        """Fail a `running` job that crashed, or whose worker died, with no retry left."""
+        document_id = self._running_document(job_id)
+        if document_id is None:
+            return False
+        self._fail(job_id, document_id, error, "internal_error")
+        return True
+
+    def _running_document(self, job_id: str) -> str | None:
+        with self.sessions() as session:
+            job = session.get(Job, job_id)
+            return job.document_id if job is not None and job.status == "running" else None
 
     def _ingest(
         self, job_id: str, document_id: str, on_progress: Callable[[float], None] | None
@@ -124,7 +185,13 @@ class Ingestor:
             page_count[:] = [total]
             progress(LOAD_SHARE * done / max(total, 1))
 
-        pages = load_pages(self.files.local_path(key), content_type, on_page=on_page)
+        try:
+            with self.files.local_copy(key) as path:
+                pages = load_pages(path, content_type, on_page=on_page)
+        except FileNotFoundError as exc:
+            raise DocumentError(
+                "The uploaded file is missing from storage; upload it again.", "internal_error"
+            ) from exc
         records = chunk_pages(
             pages,
             document_id=document_id,
@@ -136,6 +203,10 @@ class Ingestor:
         )
         if not records:
             raise DocumentError("No text could be extracted from this document.", "no_text")
+        # Vectors left by an earlier attempt that stopped halfway (a killed worker) would be
+        # overwritten by the same ids, but not those of chunks that no longer exist (settings
+        # changed in between): start from none.
+        self.vectors.delete_document(collection_id, document_id)
         self.vectors.upsert(
             collection_id,
             [r.id for r in records],

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from chatgepeto.errors import InvalidInput, TooLarge, UnsupportedMedia
 from chatgepeto.ingestion.filetypes import UnsupportedFileType, detect_type, safe_filename
 from chatgepeto.storage.db import session_scope
-from chatgepeto.storage.files import LocalFileStore
+from chatgepeto.storage.files import FileStore
 from chatgepeto.storage.models import Document, Job
 
 _COPY_BUFFER = 1024 * 1024
@@ -60,7 +60,7 @@ def stage_file(stream: BinaryIO, filename: str | None, folder: Path, limit: int)
 
 def register_files(
     sessions: sessionmaker[Session],
-    files: LocalFileStore,
+    files: FileStore,
     collection_id: str,
     staged: list[StagedFile],
 ) -> tuple[list[dict[str, Any]], list[str]]:
@@ -113,7 +113,7 @@ def register_files(
                     session.add(document)
                     session.flush()
                     document.storage_key = f"{collection_id}/{document.id}"
-                    files.save(document.storage_key, file.path)
+                    files.save(document.storage_key, file.path, file.content_type)
                     saved_keys.append(document.storage_key)
                     job = Job(document_id=document.id)
                     session.add(job)

@@ -34,3 +34,6 @@ ANSWERS = Counter(
 LLM_BREAKER_OPEN = Gauge(
     "chatgepeto_llm_breaker_open", "1 while a provider's circuit breaker is open.", ["provider"]
 )
+RATE_LIMITED = Counter(
+    "chatgepeto_rate_limited_total", "Requests refused by a rate limit (429).", ["limit"]
+)

@@ -1,0 +1,69 @@
+"""The RQ task: run one ingestion job in a `chatgepeto worker` process.
+
+What RQ retries and what it does not:
+- a problem with the file itself (damaged, encrypted, scanned, no text) is permanent: the job and
+  document are `failed` with the reason, and the task raises `PermanentJobFailure` with the RQ
+  job's retries set to 0, so it goes straight to RQ's FailedJobRegistry (the dead letters);
+- anything else (a crash, the database or Chroma unreachable, the job timeout, a cold shutdown)
+  is raised for RQ to retry while the job has retries left; the SQL row says `queued` meanwhile,
+  with the error of the attempt. On the last attempt it is `failed` (`internal_error`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rq import get_current_job
+
+from chatgepeto.ingestion.pipeline import crash_message
+from chatgepeto.storage.models import Job
+
+if TYPE_CHECKING:
+    from chatgepeto.services import Services
+
+_services: Services | None = None
+
+
+class PermanentJobFailure(Exception):
+    """The file cannot be ingested; running the job again cannot help."""
+
+
+def bind(services: Services) -> None:
+    """Use these services for every job of this process (`chatgepeto worker` builds them once)."""
+    global _services
+    _services = services
+
+
+def services() -> Services:
+    """The bound services; built from the environment on first use otherwise (a plain
+    `rq worker --worker-class rq.SimpleWorker`)."""
+    if _services is None:
+        from chatgepeto.services import build_services
+        from chatgepeto.settings import Settings
+
+        bind(build_services(Settings(), migrate=False))
+    assert _services is not None
+    return _services
+
+
+def ingest(job_id: str) -> str:
+    """Run ingestion job `job_id` (claimed in SQL first: a job already done is skipped)."""
+    svc = services()
+    rq_job = get_current_job()
+    will_retry = bool(rq_job is not None and rq_job.should_retry)
+    try:
+        outcome = svc.ingestor.run_job(job_id, raise_crashes=will_retry)
+    except BaseException as exc:
+        if will_retry:
+            svc.ingestor.requeue(job_id, crash_message(exc))
+        else:
+            svc.ingestor.give_up(job_id, crash_message(exc))
+        raise
+    if outcome == "failed":
+        with svc.sessions() as session:
+            job = session.get(Job, job_id)
+            reason = f"{job.error_code}: {job.error}" if job is not None else "failed"
+        if rq_job is not None:
+            rq_job.retries_left = 0  # read by the worker when the task raises: no retry
+        raise PermanentJobFailure(reason)
+    return outcome

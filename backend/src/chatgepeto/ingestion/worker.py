@@ -1,0 +1,162 @@
+"""`chatgepeto worker`: an RQ worker running ingestion jobs with services built once.
+
+Why `SimpleWorker` (jobs run in the worker process) rather than RQ's default `Worker` (a
+forked "work horse" per job): a fresh horse would either load the embedding models for every
+job (seconds each) or inherit them across `fork()`, and the numerical libraries behind them
+(torch and OpenBLAS thread pools) are not fork-safe — a child can hang on a lock one of the
+parent's threads held at the fork. In-process, the models and the SQL and Chroma clients are
+built once per worker and reused by every job. What the forking worker gave, we put back:
+
+- its heartbeat while a job runs (the parent beats while the horse works; a SimpleWorker is
+  busy in the job): a keeper thread beats every JOB_HEARTBEAT_SECONDS, keeping the job's
+  StartedJobRegistry entry (and the worker's key) 3 beats ahead;
+- its isolation: a job that takes the process down takes the worker with it. The job is then
+  abandoned, and the keeper of any other worker — or of the next one started — requeues it
+  within 3 beats (`ingestion.queue.recover_abandoned`).
+
+Shutdown is RQ's: SIGTERM (or Ctrl-C) is a warm shutdown — the current job finishes, then the
+worker exits; a second one is a cold shutdown: the job is interrupted, its SQL row goes back to
+`queued`, and RQ retries it (another worker, or this one's next start).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from rq import Queue
+from rq.exceptions import AbandonedJobError
+from rq.job import Job as RQJob
+from rq.utils import now
+from rq.worker import SimpleWorker
+
+from chatgepeto.ingestion.queue import RQJobRunner, connect
+from chatgepeto.observability.logging import get_logger
+from chatgepeto.settings import Settings
+
+log = get_logger(__name__)
+
+
+class IngestWorker(SimpleWorker):
+    """A SimpleWorker with a keeper thread: heartbeats, abandoned jobs, forgotten jobs."""
+
+    def __init__(
+        self, queues: list[Queue], *, runner: RQJobRunner, heartbeat_seconds: int, **kwargs: Any
+    ) -> None:
+        super().__init__(queues, **kwargs)
+        self.runner = runner
+        self.beat_seconds = heartbeat_seconds
+        self.lease_seconds = 3 * heartbeat_seconds
+        self._current: RQJob | None = None
+        self._keeper: threading.Thread | None = None
+        self._stop_keeper = threading.Event()
+        # Should RQ's own registry cleanup find an abandoned job first, the SQL row follows.
+        self.push_exc_handler(self._abandoned_found_by_rq)
+
+    def get_heartbeat_ttl(self, job: RQJob) -> int:
+        """How far ahead a running job's entry is kept: 3 beats (RQ: job timeout + 60 s)."""
+        return self.lease_seconds
+
+    def execute_job(self, job: RQJob, queue: Queue) -> None:
+        self._current = job
+        try:
+            super().execute_job(job, queue)
+        finally:
+            self._current = None
+
+    def run_maintenance_tasks(self) -> None:
+        # First called from work(), after RQ forked its scheduler process: no thread of ours
+        # is running at that fork.
+        self._start_keeper()
+        super().run_maintenance_tasks()
+
+    def clean_registries(self) -> None:
+        # Ours first: abandoned jobs requeued at once, with their SQL rows in step.
+        self.runner.recover_abandoned()
+        super().clean_registries()
+
+    def teardown(self) -> None:
+        self._stop_keeper.set()
+        if self._keeper is not None:
+            self._keeper.join(timeout=self.beat_seconds + 10)
+        super().teardown()
+
+    # -- the keeper thread ----------------------------------------------------------------------
+
+    def _start_keeper(self) -> None:
+        if self._keeper is None:
+            self._keeper = threading.Thread(target=self._keep, name="rq-keeper", daemon=True)
+            self._keeper.start()
+
+    def _keep(self) -> None:
+        beats = 0
+        while not self._stop_keeper.wait(self.beat_seconds):
+            beats += 1
+            try:
+                self._beat()
+                self.runner.recover_abandoned()
+                if beats % 3 == 0:
+                    # Jobs in SQL that never reached Redis (it was down at upload time).
+                    self.runner.submit_queued(min_age=self.lease_seconds)
+            except Exception:
+                log.warning("worker_keeper_failed", exc_info=True)
+
+    def _beat(self) -> None:
+        job, execution = self._current, self.execution
+        if job is None or execution is None:
+            return  # idle: RQ's dequeue loop keeps the worker alive
+        with self.connection.pipeline() as pipe:
+            self.heartbeat(self.lease_seconds + self.beat_seconds, pipeline=pipe)
+            # xx: an execution that ended meanwhile is not put back in the registry.
+            execution.heartbeat(job.started_job_registry, self.lease_seconds, pipe)
+            job.heartbeat(now(), self.lease_seconds, pipeline=pipe)
+            pipe.execute()
+
+    def _abandoned_found_by_rq(self, job: RQJob, exc_type: type, *_: Any) -> None:
+        if isinstance(exc_type, type) and issubclass(exc_type, AbandonedJobError):
+            self.runner.sync_abandoned(job.id, job.should_retry)
+
+
+def run_worker(settings: Settings, *, burst: bool = False, name: str | None = None) -> bool:
+    """Build the services once, load the embedding models, and work the queue until stopped.
+
+    Returns whether any job was run (burst mode stops when the queue is empty).
+    """
+    from chatgepeto.ingestion import tasks
+    from chatgepeto.services import build_services
+
+    if not settings.redis_url:
+        raise ValueError("`chatgepeto worker` needs REDIS_URL (the queue lives in Redis).")
+    settings = settings.model_copy(update={"job_runner": "rq"})
+    services = build_services(settings)
+    runner = services.jobs
+    assert isinstance(runner, RQJobRunner)
+    try:
+        tasks.bind(services)
+        # Loaded now, once: every job of this process reuses them. RQ then forks its scheduler
+        # process, which only talks to Redis and never touches them.
+        services.warm_up()
+        connection = connect(settings.redis_url, socket_timeout=None)
+        worker = IngestWorker(
+            [Queue(settings.job_queue, connection=connection)],
+            connection=connection,
+            runner=runner,
+            heartbeat_seconds=settings.job_heartbeat_seconds,
+            name=name,
+            # RQ's maintenance (registry cleanup, and starting a scheduler if none runs: a
+            # killed worker's scheduler holds its lock for 61 s) every minute rather than 10,
+            # and an idle worker wakes for it every minute.
+            maintenance_interval=60,
+            worker_ttl=75,
+        )
+        log.info(
+            "worker_started",
+            queue=settings.job_queue,
+            worker=worker.name,
+            heartbeat_seconds=settings.job_heartbeat_seconds,
+        )
+        return worker.work(
+            burst=burst, with_scheduler=True, logging_level=settings.log_level.upper()
+        )
+    finally:
+        services.close()

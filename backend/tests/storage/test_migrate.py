@@ -1,0 +1,99 @@
+"""`chatgepeto migrate`: Alembic upgrade head under a lock, safe from several tasks at once."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from chatgepeto.storage.migrate import (
+    MIGRATION_LOCK_KEY,
+    current_revision,
+    head_revision,
+    migrate,
+)
+
+from conftest import postgres_schema
+
+
+def _migrate_process(tmp_path, database_url: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": database_url,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "chatgepeto.cli", "migrate"],
+        env=env,
+        cwd=tmp_path,  # no stray .env
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _finish(process: subprocess.Popen) -> str:
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 0, output
+    return output
+
+
+@pytest.fixture
+def fresh_postgres():
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if not base:
+        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL); `make test-postgres` runs this")
+    yield from postgres_schema(base)
+
+
+def test_migrate_is_idempotent_and_reports_head(tmp_path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    assert migrate(url) == head_revision() is not None
+    assert migrate(url) == head_revision()
+    assert current_revision(url) == head_revision()
+
+
+@pytest.mark.postgres
+def test_concurrent_migrate_runs_on_postgres_both_succeed(tmp_path, fresh_postgres):
+    runs = [_migrate_process(tmp_path, fresh_postgres) for _ in range(2)]
+    outputs = [_finish(run) for run in runs]
+    head = head_revision()
+    assert all(f"Database schema at head ({head})" in output for output in outputs)
+    assert current_revision(fresh_postgres) == head
+    engine = sa.create_engine(fresh_postgres)
+    with engine.connect() as conn:
+        tables = set(sa.inspect(conn).get_table_names())
+        versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+    engine.dispose()
+    assert {"collections", "documents", "chunks", "jobs", "messages"} <= tables
+    assert versions == [(head,)]
+
+
+@pytest.mark.postgres
+def test_migrate_waits_for_the_advisory_lock(tmp_path, fresh_postgres):
+    engine = sa.create_engine(fresh_postgres)
+    holder = engine.connect()
+    holder.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+    holder.commit()
+    try:
+        run = _migrate_process(tmp_path, fresh_postgres)
+        time.sleep(3)
+        assert run.poll() is None  # waiting its turn
+        assert current_revision(fresh_postgres) is None
+    finally:
+        holder.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
+        holder.commit()
+        holder.close()
+        engine.dispose()
+    _finish(run)
+    assert current_revision(fresh_postgres) == head_revision()
+
+
+def test_concurrent_migrate_runs_on_one_sqlite_file(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    runs = [_migrate_process(tmp_path, url) for _ in range(2)]
+    for run in runs:
+        _finish(run)
+    assert current_revision(url) == head_revision()
