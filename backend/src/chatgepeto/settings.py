@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,11 @@ class Settings(BaseSettings):
     # refusing new connections; then gunicorn kills what is left. Keep a container's stop
     # grace period (docker/compose.yaml `stop_grace_period`) a few seconds longer.
     graceful_timeout: int = Field(default=30, ge=1)
+    # Seconds `serve` keeps an idle keep-alive connection open. It must be longer than the idle
+    # timeout of whatever reuses connections in front of it (Node's agent in the web app's /api
+    # proxy: 5 s; nginx: 60 s; the ALB: its idle_timeout), or that client may send a request on
+    # a connection gunicorn is closing at that very moment (ECONNRESET, a 502).
+    keepalive_seconds: int = Field(default=75, ge=1, le=4000)
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -32,6 +38,9 @@ class Settings(BaseSettings):
 
     # SQL database; SQLite under DATA_DIR when empty.
     database_url: str = ""
+    # The password of DATABASE_URL's user, kept out of the URL so that the URL is no secret
+    # (ECS injects it from SSM on its own); used unless the URL carries a password itself.
+    database_password: SecretStr | None = None
     # Chroma server; embedded PersistentClient under DATA_DIR when empty.
     chroma_host: str = ""
     chroma_port: int = 8000
@@ -135,6 +144,7 @@ class Settings(BaseSettings):
     @field_validator(
         "groq_api_key",
         "admin_token",
+        "database_password",
         "openai_api_key",
         "groq_fallback_model",
         "openai_base_url",
@@ -163,6 +173,8 @@ class Settings(BaseSettings):
         url = self.database_url
         if not url:
             return f"sqlite:///{self.data_dir / 'chatgepeto.sqlite3'}"
+        if self.database_password is not None:
+            url = _with_password(url, self.database_password.get_secret_value())
         # Heroku-style and plain postgres URLs → the psycopg 3 driver.
         for prefix in ("postgres://", "postgresql://"):
             if url.startswith(prefix):
@@ -222,3 +234,12 @@ class Settings(BaseSettings):
         path.write_text(token + "\n")
         path.chmod(0o600)
         return token, True
+
+
+def _with_password(url: str, password: str) -> str:
+    """`url` with `password` (percent-encoded) for its user, unless it holds a password already."""
+    parts = urlsplit(url)
+    userinfo, _, host = parts.netloc.rpartition("@")
+    if ":" in userinfo:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{userinfo}:{quote(password, safe='')}@{host}"))

@@ -98,8 +98,16 @@ class IngestWorker(SimpleWorker):
                 if beats % 3 == 0:
                     # Jobs in SQL that never reached Redis (it was down at upload time).
                     self.runner.submit_queued(min_age=self.lease_seconds)
+                if beats % 6 == 0:
+                    self._report_backlog()
             except Exception:
                 log.warning("worker_keeper_failed", exc_info=True)
+
+    def _report_backlog(self) -> None:
+        """Log how many jobs wait on each queue: the metric behind the backlog alarm (CloudWatch
+        turns these lines into a metric in production, terraform/monitoring.tf)."""
+        for queue in self.queues:
+            log.info("queue_backlog", queue=queue.name, queued=queue.count)
 
     def _beat(self) -> None:
         job, execution = self._current, self.execution

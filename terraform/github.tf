@@ -1,0 +1,289 @@
+# GitHub Actions reaches AWS through OIDC: no stored key anywhere. Roles:
+# - deploy (.github/workflows/deploy.yml): trusted only for this repository's main branch and
+#   its `production` environment (restrict that environment to main in the repository's
+#   settings); pushes the images, runs the migrate task, rolls the services, mirrors to
+#   CodeCommit. Nothing else.
+# - terraform-plan / terraform-apply (.github/workflows/terraform.yml, create_terraform_ci_roles):
+#   read-only plans for pull requests, applies from the protected `production-infra` environment.
+
+locals {
+  github_oidc_url          = "token.actions.githubusercontent.com"
+  github_oidc_provider_arn = var.create_github_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : data.aws_iam_openid_connect_provider.github[0].arn
+}
+
+resource "aws_iam_openid_connect_provider" "github" {
+  count = var.create_github_oidc_provider ? 1 : 0
+
+  url            = "https://${local.github_oidc_url}"
+  client_id_list = ["sts.amazonaws.com"]
+}
+
+data "aws_iam_openid_connect_provider" "github" {
+  count = var.create_github_oidc_provider ? 0 : 1
+
+  url = "https://${local.github_oidc_url}"
+}
+
+resource "aws_codecommit_repository" "mirror" {
+  # checkov:skip=CKV2_AWS_37:A mirror the deploy workflow force-pushes; changes are reviewed on GitHub, no pull request is ever opened here.
+  repository_name = var.codecommit_repository_name
+  description     = "Mirror of github.com/${var.github_repository}, pushed by the deploy workflow"
+  kms_key_id      = aws_kms_key.main.arn
+}
+
+################################################################################
+# Deploy role
+################################################################################
+
+data "aws_iam_policy_document" "github_deploy_assume" {
+  statement {
+    sid     = "GitHubActionsOnMainOnly"
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [local.github_oidc_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.github_oidc_url}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.github_oidc_url}:sub"
+      values = [
+        "repo:${var.github_repository}:ref:refs/heads/${var.github_main_branch}",
+        "repo:${var.github_repository}:environment:${var.github_deploy_environment}",
+      ]
+    }
+  }
+}
+
+resource "aws_iam_role" "github_deploy" {
+  name                 = "${local.name}-github-deploy"
+  description          = "GitHub Actions deploys of ${var.github_repository} (main branch only)"
+  assume_role_policy   = data.aws_iam_policy_document.github_deploy_assume.json
+  max_session_duration = 3600
+}
+
+locals {
+  ecs_arn_prefix = "arn:${local.partition}:ecs:${local.region}:${local.account_id}"
+  deployed_services = [
+    for service in ["api", "worker", "frontend"] : "${local.ecs_arn_prefix}:service/${local.name}/${local.name}-${service}"
+  ]
+  # The roles the deployed task definitions name: the deploy role may hand exactly these to ECS.
+  deployed_task_roles = compact([
+    module.api.task_exec_iam_role_arn,
+    module.api.tasks_iam_role_arn,
+    module.worker.task_exec_iam_role_arn,
+    module.worker.tasks_iam_role_arn,
+    module.frontend.task_exec_iam_role_arn,
+    module.migrate.task_exec_iam_role_arn,
+  ])
+}
+
+data "aws_iam_policy_document" "github_deploy" {
+  statement {
+    sid       = "EcrLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "EcrPushAndPull"
+    actions = [
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:CompleteLayerUpload",
+      "ecr:DescribeImages",
+      "ecr:GetDownloadUrlForLayer",
+      "ecr:InitiateLayerUpload",
+      "ecr:PutImage",
+      "ecr:UploadLayerPart",
+    ]
+    resources = [for repository in aws_ecr_repository.this : repository.arn]
+  }
+
+  statement {
+    sid = "ReadTaskDefinitions"
+    # Neither action supports resource-level permissions.
+    actions   = ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "TagTheNewRevisions"
+    actions   = ["ecs:TagResource"]
+    resources = ["${local.ecs_arn_prefix}:task-definition/${local.name}-*:*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ecs:CreateAction"
+      values   = ["RegisterTaskDefinition"]
+    }
+  }
+
+  statement {
+    sid       = "RunTheMigrateTask"
+    actions   = ["ecs:RunTask"]
+    resources = ["${local.ecs_arn_prefix}:task-definition/${local.name}-migrate:*"]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [module.ecs_cluster.arn]
+    }
+  }
+
+  statement {
+    sid       = "FollowTheTasks"
+    actions   = ["ecs:DescribeTasks"]
+    resources = ["${local.ecs_arn_prefix}:task/${local.name}/*"]
+  }
+
+  statement {
+    sid       = "RollTheServices"
+    actions   = ["ecs:DescribeServices", "ecs:UpdateService"]
+    resources = local.deployed_services
+  }
+
+  statement {
+    sid       = "HandTheTaskRolesToEcs"
+    actions   = ["iam:PassRole"]
+    resources = local.deployed_task_roles
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "MirrorToCodeCommit"
+    actions   = ["codecommit:GitPull", "codecommit:GitPush"]
+    resources = [aws_codecommit_repository.mirror.arn]
+  }
+
+  statement {
+    sid       = "CodeCommitMirrorKey"
+    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.main.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["codecommit.${local.region}.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "github_deploy" {
+  name   = "deploy"
+  role   = aws_iam_role.github_deploy.id
+  policy = data.aws_iam_policy_document.github_deploy.json
+}
+
+################################################################################
+# Terraform roles (.github/workflows/terraform.yml)
+################################################################################
+
+data "aws_iam_policy_document" "github_terraform_plan_assume" {
+  statement {
+    sid     = "GitHubActionsPullRequests"
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [local.github_oidc_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.github_oidc_url}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.github_oidc_url}:sub"
+      values   = ["repo:${var.github_repository}:pull_request"]
+    }
+  }
+}
+
+resource "aws_iam_role" "github_terraform_plan" {
+  count = var.create_terraform_ci_roles ? 1 : 0
+
+  name                 = "${local.name}-github-terraform-plan"
+  description          = "Read-only terraform plan of ${var.github_repository}'s pull requests"
+  assume_role_policy   = data.aws_iam_policy_document.github_terraform_plan_assume.json
+  max_session_duration = 3600
+}
+
+resource "aws_iam_role_policy_attachment" "github_terraform_plan_read_only" {
+  count = var.create_terraform_ci_roles ? 1 : 0
+
+  role       = aws_iam_role.github_terraform_plan[0].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/ReadOnlyAccess"
+}
+
+data "aws_iam_policy_document" "github_terraform_plan_state" {
+  statement {
+    sid       = "ReadTheState"
+    actions   = ["s3:GetObject", "s3:ListBucket"]
+    resources = ["arn:${local.partition}:s3:::${var.state_bucket}", "arn:${local.partition}:s3:::${var.state_bucket}/*"]
+  }
+}
+
+resource "aws_iam_role_policy" "github_terraform_plan_state" {
+  count = var.create_terraform_ci_roles ? 1 : 0
+
+  name   = "state"
+  role   = aws_iam_role.github_terraform_plan[0].id
+  policy = data.aws_iam_policy_document.github_terraform_plan_state.json
+}
+
+data "aws_iam_policy_document" "github_terraform_apply_assume" {
+  statement {
+    sid     = "GitHubActionsProtectedEnvironment"
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [local.github_oidc_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.github_oidc_url}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.github_oidc_url}:sub"
+      values   = ["repo:${var.github_repository}:environment:${var.github_terraform_environment}"]
+    }
+  }
+}
+
+resource "aws_iam_role" "github_terraform_apply" {
+  count = var.create_terraform_ci_roles ? 1 : 0
+
+  name                 = "${local.name}-github-terraform-apply"
+  description          = "terraform apply of ${var.github_repository}, from its protected ${var.github_terraform_environment} environment"
+  assume_role_policy   = data.aws_iam_policy_document.github_terraform_apply_assume.json
+  max_session_duration = 3600
+}
+
+resource "aws_iam_role_policy_attachment" "github_terraform_apply_admin" {
+  # checkov:skip=CKV_AWS_274:Terraform's apply role creates this whole deployment, IAM roles and KMS keys included; it is assumable only from the production-infra environment, whose required reviewers approve each apply.
+  count = var.create_terraform_ci_roles ? 1 : 0
+
+  role       = aws_iam_role.github_terraform_apply[0].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/AdministratorAccess"
+}
