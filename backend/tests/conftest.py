@@ -33,6 +33,30 @@ ADMIN_TOKEN = "test-admin-token"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
+def redis_test_url(explicit_only: bool = False) -> str:
+    """The Redis for tests that need one, or a skip with the reason.
+
+    `make test` must pass on a machine without services, so a missing Redis skips; `.ci/run`
+    sets TEST_REDIS_URL, and then a missing Redis is a failure. `explicit_only` tests (they
+    start worker processes: minutes) run only when TEST_REDIS_URL is set.
+    """
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "")
+    if not url and explicit_only:
+        pytest.skip("starts worker processes; runs when TEST_REDIS_URL is set, as .ci/run does")
+    url = url or "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.exceptions.ConnectionError:
+        if "TEST_REDIS_URL" in os.environ:
+            raise
+        pytest.skip(
+            f"no Redis at {url}: `make test` needs no services; .ci/run sets TEST_REDIS_URL"
+        )
+    return url
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

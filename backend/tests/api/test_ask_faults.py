@@ -10,7 +10,7 @@ import redis
 
 from chatgepeto.devtools.fake_groq import CutStream, Error, Hang, Malformed, Reply
 
-from conftest import SSE, collection_with, parse_sse
+from conftest import SSE, collection_with, parse_sse, redis_test_url
 
 QUESTION = {"question": "O que é deriva genética?"}
 
@@ -193,7 +193,7 @@ def test_client_errors_do_not_open_the_breaker(make_client, fake_groq):
 
 
 def test_breaker_state_is_shared_through_redis(make_client, fake_groq):
-    url = _redis_url()
+    url = redis_test_url()
     namespace_probe = redis.Redis.from_url(url)
     namespace_probe.delete(*namespace_probe.keys("chatgepeto:breaker:*") or ["-"])
     settings = {"llm_max_retries": 0, "breaker_fail_max": 1, "redis_url": url}
@@ -218,19 +218,6 @@ def test_breaker_state_is_shared_through_redis(make_client, fake_groq):
     )
     assert other.stdout.strip() == "open"
     namespace_probe.delete(*namespace_probe.keys("chatgepeto:breaker:*") or ["-"])
-
-
-def _redis_url() -> str:
-    import os
-
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
-    except redis.exceptions.ConnectionError:
-        if "TEST_REDIS_URL" in os.environ:  # CI asked for Redis: its absence is a failure
-            raise
-        pytest.skip(f"no Redis server at {url} (TEST_REDIS_URL); .ci/run runs this with one")
-    return url
 
 
 def test_injected_images_and_links_never_reach_the_student(make_client, fake_groq):

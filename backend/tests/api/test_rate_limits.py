@@ -1,13 +1,12 @@
 """Rate limits on questions and uploads, and the client IP behind (or without) a proxy."""
 
 import io
-import os
 import uuid
 
 import pytest
 import redis
 
-from conftest import AUTH, upload
+from conftest import AUTH, redis_test_url, upload
 
 QUESTION = {"question": "O que é seleção natural?", "collection_id": "nope"}
 
@@ -173,7 +172,7 @@ def test_redis_unreachable_falls_back_to_counting_in_memory(limited):
 
 
 def test_two_api_processes_share_the_counter_through_redis(limited):
-    url = _redis_url()
+    url = redis_test_url()
     first, second = limited(redis_url=url), limited(redis_url=url)
     # Unique names: counters outlive the test in Redis for the window.
     user, ip = f"ana-{uuid.uuid4().hex}", f"10.{uuid.uuid4().int % 250}.0.1"
@@ -184,17 +183,6 @@ def test_two_api_processes_share_the_counter_through_redis(limited):
     assert_refused(ask(first, user, ip=ip), "Too many questions")
     keys = redis.Redis.from_url(url).keys("LIMITS:*chatgepeto*")
     assert any(user.encode() in key for key in keys)
-
-
-def _redis_url() -> str:
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
-    except redis.exceptions.ConnectionError:
-        if "TEST_REDIS_URL" in os.environ:  # CI asked for Redis: its absence is a failure
-            raise
-        pytest.skip(f"no Redis server at {url} (TEST_REDIS_URL); .ci/run runs this with one")
-    return url
 
 
 def test_a_malformed_limit_stops_start_up(tmp_path):

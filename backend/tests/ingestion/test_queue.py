@@ -30,7 +30,7 @@ from rq.job import JobStatus
 from chatgepeto.settings import Settings
 from chatgepeto.storage.models import Chunk
 
-from conftest import AUTH, create_collection, upload, wait_for_document
+from conftest import AUTH, create_collection, redis_test_url, upload, wait_for_document
 from utils.documents import make_corrupt_pdf, make_pdf
 
 WORDS = [
@@ -39,22 +39,9 @@ WORDS = [
 ]
 
 
-def _redis_url() -> str:
-    url = os.environ.get("TEST_REDIS_URL", "")
-    if not url:  # these start worker processes: minutes, not for every `make test`
-        pytest.skip("set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15); .ci/run does")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
-    except redis.exceptions.ConnectionError:
-        if "TEST_REDIS_URL" in os.environ:  # CI asked for Redis: its absence is a failure
-            raise
-        pytest.skip(f"no Redis server at {url} (TEST_REDIS_URL); .ci/run runs this with one")
-    return url
-
-
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    yield _redis_url()
+    yield redis_test_url(explicit_only=True)
 
 
 @pytest.fixture
