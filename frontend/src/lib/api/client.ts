@@ -9,10 +9,7 @@ import {
   CollectionList,
   Conversation,
   ConversationList,
-  DocumentInfo,
   DocumentList,
-  Job,
-  SearchHit,
 } from "./schemas";
 
 type Options = { method?: string; body?: unknown; admin?: boolean; signal?: AbortSignal };
@@ -64,17 +61,10 @@ export const api = {
     request(`/api/collections/${enc(id)}`, { method: "DELETE", admin: true }).then(() => {}),
   documents: (collectionId: string) =>
     json(DocumentList, `/api/collections/${enc(collectionId)}/documents`).then((r) => r.items),
-  document: (id: string) => json(DocumentInfo, `/api/documents/${enc(id)}`),
   documentFileUrl: (id: string) => `/api/documents/${enc(id)}/file`,
   deleteDocument: (id: string) =>
     request(`/api/documents/${enc(id)}`, { method: "DELETE", admin: true }).then(() => {}),
-  job: (id: string, signal?: AbortSignal) => json(Job, `/api/jobs/${enc(id)}`, { signal }),
   chunk: (id: string) => json(ChunkContext, `/api/chunks/${enc(id)}`),
-  search: (question: string, collectionId: string, k = 6) =>
-    json(z.object({ results: z.array(SearchHit) }), "/api/search", {
-      method: "POST",
-      body: { question, collection_id: collectionId, k },
-    }).then((r) => r.results),
   conversations: (params: { userId: string; q?: string; limit?: number; cursor?: string }) => {
     const query = new URLSearchParams({ user_id: params.userId, limit: String(params.limit ?? 50) });
     if (params.q) query.set("q", params.q);
