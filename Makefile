@@ -133,11 +133,11 @@ format: install ## Fix style (ruff)
 	cd $(BACKEND) && .venv/bin/ruff check --fix src tests eval && .venv/bin/ruff format src tests eval
 
 eval: install ## Retrieval quality: BEIR SciFact and the pt/en course-PDF questions (needs ../shared/eval)
-	cd $(BACKEND) && ./eval/run_eval.sh $(abspath $(EVAL_DATA))
+	cd $(BACKEND) && ./benchmarks/run_eval.sh $(abspath $(EVAL_DATA))
 
 bench: install ## Speed: ingestion of the course PDFs, /api/search and /api/ask latency
-	cd $(BACKEND) && .venv/bin/python eval/bench.py --docs $(abspath $(EVAL_DATA))/docs
-	cd $(BACKEND) && .venv/bin/python eval/bench_llm.py --pdf $(abspath $(EVAL_DATA))/docs/apostila_bio312_biologia_evolutiva_usp_pt.pdf
+	cd $(BACKEND) && .venv/bin/python benchmarks/bench.py --docs $(abspath $(EVAL_DATA))/docs
+	cd $(BACKEND) && .venv/bin/python benchmarks/bench_llm.py --pdf $(abspath $(EVAL_DATA))/docs/apostila_bio312_biologia_evolutiva_usp_pt.pdf
 
 clean: ## Remove the virtual environment, node_modules, builds and local data
 	rm -rf $(VENV) $(BACKEND)/data $(FRONTEND)/node_modules $(FRONTEND)/.next $(FRONTEND)/.next-e2e

@@ -28,7 +28,7 @@ EVAL_DOCS = Path(
 )
 # Two of the real course PDFs: small enough for CI, one Portuguese, one English.
 REAL_PDFS = ["thinkpython_glossary_by_chapter_en.pdf", "apostila_ml_unesp_pt.pdf"]
-RESULTS = Path(__file__).parents[2] / "eval" / "results"
+RESULTS = Path(__file__).parents[2] / "benchmarks" / "results"
 LOAD_SECONDS = float(os.environ.get("IT_LOAD_SECONDS", "20"))
 ASK_LIMIT = 6
 FIGURES: dict[str, object] = {}
