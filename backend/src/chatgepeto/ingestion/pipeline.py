@@ -50,7 +50,7 @@ class Ingestor:
         *,
         chunk_size: int = 1000,
         chunk_overlap: int = 150,
-        batch_size: int = 64,
+        batch_size: int = 128,
     ) -> None:
         self.sessions = sessions
         self.files = files

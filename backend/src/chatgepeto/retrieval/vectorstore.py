@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,8 @@ class VectorIndex:
         self._client = _Lazy(client_factory)
         self._encoders = {slug: _Lazy(factory) for slug, factory in encoders.items()}
         self._stores: dict[tuple[str, str], Any] = {}
+        # One thread per model: embedding and searching with every model at once.
+        self._pool = ThreadPoolExecutor(max_workers=len(encoders), thread_name_prefix="embed")
 
     @property
     def client(self) -> Any:
@@ -85,6 +88,9 @@ class VectorIndex:
     def warm_up(self) -> None:
         for encoder in self._encoders.values():
             encoder.get().embed_query("warm up")
+
+    def _encoder(self, model: str) -> Embeddings:
+        return self._encoders[model].get()
 
     def collection_name(self, collection_id: str, model: str | None = None) -> str:
         return f"cg-{collection_id}-{model or self.models[0]}"
@@ -104,6 +110,17 @@ class VectorIndex:
             self._stores[key] = store
         return store
 
+    def _each_model(self, models: Sequence[str], work: Callable[[str], Any]) -> dict[str, Any]:
+        """Run `work(model)` for every model, concurrently when there are several.
+
+        Encoders spend their time in numpy / ONNX Runtime / torch kernels, which release the
+        GIL: two models on two threads overlap their serial parts (tokenising, Python glue).
+        """
+        if len(models) == 1:
+            return {models[0]: work(models[0])}
+        futures = {model: self._pool.submit(work, model) for model in models}
+        return {model: future.result() for model, future in futures.items()}
+
     def upsert(
         self,
         collection_id: str,
@@ -111,39 +128,50 @@ class VectorIndex:
         texts: Sequence[str],
         metadatas: Sequence[dict[str, Any]],
         *,
-        batch_size: int = 64,
+        batch_size: int = 128,
         on_batch: Callable[[int, int], None] | None = None,
         models: Sequence[str] | None = None,
     ) -> None:
-        """Embed and upsert in batches with every model, or `models` (same ids overwrite).
+        """Embed and upsert slices of `batch_size` texts with every model, or `models`.
 
-        Progress is reported as (done, total) over all models' batches.
+        Same ids overwrite. Each slice is embedded by all models at once; a large slice lets
+        the encoder sort texts by length and pad less. Progress is reported as (done, total)
+        over all models' vectors.
         """
         models = list(models) if models is not None else self.models
+        stores = {model: self._store(collection_id, model) for model in models}
         total = len(ids) * len(models)
-        for n, model in enumerate(models):
-            store = self._store(collection_id, model)
-            for start in range(0, len(ids), batch_size):
-                end = min(start + batch_size, len(ids))
-                store.add_texts(
-                    list(texts[start:end]),
-                    metadatas=list(metadatas[start:end]),
+        for start in range(0, len(ids), batch_size):
+            end = min(start + batch_size, len(ids))
+            part = list(texts[start:end])
+            vectors = self._each_model(
+                models, lambda model, part=part: self._encoder(model).embed_documents(part)
+            )
+            for model in models:
+                stores[model]._collection.upsert(
                     ids=list(ids[start:end]),
+                    embeddings=vectors[model],
+                    metadatas=list(metadatas[start:end]),
+                    documents=part,
                 )
-                if on_batch is not None:
-                    on_batch(n * len(ids) + end, total)
+            if on_batch is not None:
+                on_batch(end * len(models), total)
 
     def search(self, collection_id: str, query: str, k: int) -> dict[str, list[DenseHit]]:
-        """The k nearest chunks for each model, best first."""
-        rankings: dict[str, list[DenseHit]] = {}
-        for model in self.models:
-            store = self._store(collection_id, model)
-            if store._collection.count() == 0:
-                rankings[model] = []
-                continue
-            pairs = store.similarity_search_with_score(query, k=k)
-            rankings[model] = [DenseHit(str(doc.id), float(distance)) for doc, distance in pairs]
-        return rankings
+        """The k nearest chunks for each model, best first (models searched concurrently)."""
+
+        def nearest(model: str) -> list[DenseHit]:
+            collection = self._store(collection_id, model)._collection
+            if collection.count() == 0:
+                return []
+            vector = self._encoder(model).embed_query(query)
+            found = collection.query(query_embeddings=[vector], n_results=k, include=["distances"])
+            return [
+                DenseHit(str(chunk_id), float(distance))
+                for chunk_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)
+            ]
+
+        return self._each_model(self.models, nearest)
 
     def delete_document(self, collection_id: str, document_id: str) -> None:
         for model in self.models:
