@@ -422,5 +422,93 @@ def eval_docs(
         click.echo(json.dumps(report))
 
 
+@eval_group.command("qa")
+@click.option("--questions", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--docs",
+    "docs_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option("--retriever", type=click.Choice(["hybrid", "dense", "bm25"]), default=None)
+@click.option("--embedding-model", default=None, help="Override EMBEDDING_MODEL.")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to ingest (reused across runs); default: a fresh temporary folder.",
+)
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON line of the figures.")
+def eval_qa(
+    questions: Path,
+    docs_dir: Path,
+    retriever: str | None,
+    embedding_model: str | None,
+    data_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Ask a question set as /api/ask does; score answer pages, citations and declines.
+
+    Generated answers when GROQ_API_KEY is set, else extractive ones (declines not scored).
+    """
+    from chatgepeto.evaluation.qa import QuestionFileError, evaluate, read_questions
+    from chatgepeto.services import build_services
+
+    try:
+        question_set = read_questions(questions, docs_dir)
+    except QuestionFileError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--questions'") from exc
+    with contextlib.ExitStack() as stack:
+        folder = data_dir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        # Everything embedded in that folder; the LLM settings stay as configured.
+        settings = _settings(
+            data_dir=folder,
+            embedding_model=embedding_model,
+            retriever=retriever,
+            database_url="",
+            chroma_host="",
+            redis_url="",
+            job_runner="thread",
+            s3_bucket="",
+        )
+        svc = build_services(settings)
+        stack.callback(svc.close)
+        mode = "generated" if svc.providers is not None else "extractive"
+        click.echo(f"{len(question_set)} questions, {mode} answers", err=True)
+        with tqdm(total=len(question_set), desc="questions", unit="q", leave=False) as bar:
+            try:
+                figures = evaluate(
+                    svc,
+                    docs_dir,
+                    question_set,
+                    on_file=lambda name, s, how: bar.write(
+                        f"{how} {name} ({s:.1f} s)", file=sys.stderr
+                    ),
+                    on_question=lambda _: bar.update(),
+                )
+            except RuntimeError as exc:
+                raise click.ClickException(str(exc)) from exc
+
+    def pct(value: float | None) -> str:
+        return "   n/a" if value is None else f"{value * 100:5.1f}%"
+
+    rows = [("all", figures), *figures["by_language"].items()]
+    click.echo(
+        f"{figures['mode']} answers, {figures['questions']} questions, {figures['seconds']:.1f} s"
+    )
+    click.echo(
+        f"{'':5} {'answerable':>10} {'page@1':>7} {'page@5':>7} {'cited':>7} "
+        f"{'unanswerable':>12} {'declined':>8}"
+    )
+    for name, row in rows:
+        click.echo(
+            f"{name:5} {row['answerable']:>10} {pct(row['page_recall@1']):>7} "
+            f"{pct(row['page_recall@5']):>7} {pct(row['citation_hit']):>7} "
+            f"{row['unanswerable']:>12} {pct(row['declined_unanswerable']):>8}"
+        )
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False))
+
+
 if __name__ == "__main__":
     main()
