@@ -8,6 +8,7 @@ an upload handled by another worker is never missed.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import unicodedata
@@ -19,6 +20,9 @@ import bm25s
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_PORTUGUESE
+
+# bm25s sets its logger to DEBUG on import, which prints every index build.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 
