@@ -38,6 +38,7 @@ $(STAMP): $(BIN)/python $(BACKEND)/pyproject.toml
 	$(BIN)/pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
 	$(BIN)/pip install -q torch==2.13.0 2>&1 | grep -v "^WARNING: Location" ; test $${PIPESTATUS[0]} -eq 0
 	$(BIN)/pip install -q -e '$(BACKEND)[dev,bench]' 2>&1 | grep -v "^WARNING: Location" ; test $${PIPESTATUS[0]} -eq 0
+	HF_HUB_OFFLINE=1 $(BIN)/chatgepeto prepare-models
 	touch $@
 
 $(NODE_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json

