@@ -134,7 +134,9 @@ class VectorIndex:
     ) -> None:
         """Embed and upsert slices of `batch_size` texts with every model, or `models`.
 
-        Same ids overwrite. Each slice is embedded by all models at once; a large slice lets
+        Same ids overwrite. Only ids, vectors and metadata go to Chroma: the text is in SQL
+        (a copy in Chroma was most of its disk, and its full-text index cost ingestion time).
+        Each slice is embedded by all models at once; a large slice lets
         the encoder sort texts by length and pad less. Progress is reported as (done, total)
         over all models' vectors.
         """
@@ -152,7 +154,6 @@ class VectorIndex:
                     ids=list(ids[start:end]),
                     embeddings=vectors[model],
                     metadatas=list(metadatas[start:end]),
-                    documents=part,
                 )
             if on_batch is not None:
                 on_batch(end * len(models), total)
@@ -162,8 +163,7 @@ class VectorIndex:
 
         def nearest(model: str) -> list[DenseHit]:
             collection = self._store(collection_id, model)._collection
-            if collection.count() == 0:
-                return []
+            # An empty collection answers with no ids (no count() first: it costs a scan).
             vector = self._encoder(model).embed_query(query)
             found = collection.query(query_embeddings=[vector], n_results=k, include=["distances"])
             return [
