@@ -9,47 +9,16 @@ prints median and p95 latency. The last line is one JSON object with every figur
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+from common import percentile, running_server
 
 HERE = Path(__file__).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def wait_until_up(base: str, process: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("the server exited during start-up")
-        try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit("the server did not start")
 
 
 def main() -> None:
@@ -69,36 +38,6 @@ def main() -> None:
     with running_server(env) as base:
         report = run(base, token, pdfs, questions, args.requests)
     print(json.dumps(report))
-
-
-@contextlib.contextmanager
-def running_server(env: dict[str, str]) -> Iterator[str]:
-    """`chatgepeto serve` on a free port with a fresh, embedded data folder; its base URL."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as data_dir:
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "chatgepeto"), "serve"],
-            env={
-                **os.environ,
-                "DATA_DIR": data_dir,
-                "PORT": str(port),
-                "HOST": "127.0.0.1",
-                "DATABASE_URL": "",
-                "CHROMA_HOST": "",
-                "REDIS_URL": "",
-                "LOG_LEVEL": "WARNING",
-                **env,
-            },
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_until_up(base, server)
-            yield base
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
 
 
 def run(base: str, token: str, pdfs: list[Path], questions: list[str], n: int) -> dict:

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import httpx
-from bench import percentile, running_server
+from common import percentile, running_server
 
 from chatgepeto.devtools.fake_groq import Error, FakeGroq, Reply
 
