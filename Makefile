@@ -81,7 +81,7 @@ run: install build-frontend ## Set up and start the app: web on http://localhost
 test: test-backend test-frontend ## Set up and run every test: backend, web app, browser end-to-end
 
 test-backend: install-backend ## Backend: ruff, hadolint, actionlint, terraform (fmt, checkov, structure) and pytest
-	cd $(BACKEND) && .venv/bin/ruff check src tests eval && .venv/bin/ruff format --check src tests eval
+	cd $(BACKEND) && .venv/bin/ruff check src tests benchmarks && .venv/bin/ruff format --check src tests benchmarks
 	$(MAKE) --no-print-directory lint-docker
 	$(MAKE) --no-print-directory lint-workflows
 	$(MAKE) --no-print-directory lint-terraform
@@ -108,7 +108,7 @@ test-chroma-server: install ## The test suite against a real `chroma run` server
 	cd $(BACKEND) && TEST_CHROMA_SERVER=1 .venv/bin/pytest -q tests/api tests/retrieval
 
 lint: install ## Check style (ruff, eslint, tsc, hadolint, actionlint, terraform fmt, checkov)
-	cd $(BACKEND) && .venv/bin/ruff check src tests eval && .venv/bin/ruff format --check src tests eval
+	cd $(BACKEND) && .venv/bin/ruff check src tests benchmarks && .venv/bin/ruff format --check src tests benchmarks
 	cd $(FRONTEND) && npm run lint && npm run typecheck
 	$(MAKE) --no-print-directory lint-docker
 	$(MAKE) --no-print-directory lint-workflows
@@ -131,13 +131,16 @@ test-deploy: $(TOOLS_VENV_STAMP) ## terraform/'s structure, from its parsed HCL 
 	$(TOOLS_VENV)/bin/pytest -c $(TOOLS)/pytest.ini --rootdir . --noconftest -q backend/tests/deploy/test_terraform.py
 
 format: install ## Fix style (ruff)
-	cd $(BACKEND) && .venv/bin/ruff check --fix src tests eval && .venv/bin/ruff format src tests eval
+	cd $(BACKEND) && .venv/bin/ruff check --fix src tests benchmarks && .venv/bin/ruff format src tests benchmarks
 
-eval: install ## Retrieval quality: BEIR SciFact and the pt/en course-PDF questions (needs ../shared/eval)
+eval: install ## Quality: SciFact vs the LangChain baseline, pt/en course questions, answers (eval qa); needs ../shared/eval
 	cd $(BACKEND) && ./benchmarks/run_eval.sh $(abspath $(EVAL_DATA))
 
-bench: install ## Speed: ingestion of the course PDFs, /api/search and /api/ask latency
-	cd $(BACKEND) && .venv/bin/python benchmarks/bench.py --docs $(abspath $(EVAL_DATA))/docs
+bench: install ## Speed vs the LangChain baseline: ingestion, latency at 1/4/16 clients, TTFT, 1k/10k/100k scaling (plots in docs/benchmarks/)
+	cd $(BACKEND) && .venv/bin/python benchmarks/bench_ingest.py --docs $(abspath $(EVAL_DATA))/docs \
+		--settings "multilingual,minilm:onnx-int8" "multilingual,minilm:torch" "minilm:onnx-int8" "minilm:torch"
+	cd $(BACKEND) && .venv/bin/python benchmarks/bench_latency.py --plots ../docs/benchmarks
+	cd $(BACKEND) && .venv/bin/python benchmarks/bench_scaling.py --plots ../docs/benchmarks
 	cd $(BACKEND) && .venv/bin/python benchmarks/bench_llm.py --pdf $(abspath $(EVAL_DATA))/docs/apostila_bio312_biologia_evolutiva_usp_pt.pdf
 
 clean: ## Remove the virtual environment, node_modules, builds and local data
