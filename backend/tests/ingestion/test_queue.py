@@ -413,7 +413,7 @@ def test_a_worker_killed_halfway_is_replaced_and_the_job_ends_exactly_once(
     app = make_app(settings)
     client = app.test_client()
     collection_id = create_collection(client)
-    book = book_pdf(tmp_path, 25)
+    book = book_pdf(tmp_path, 80)
     item = upload(client, collection_id, ("livro.pdf", book)).get_json()["items"][0]
     doc_url = f"/api/documents/{item['id']}"
     first = start_worker(settings)
@@ -489,7 +489,7 @@ def test_a_cold_shutdown_requeues_the_job(make_app, queue_settings, start_worker
     app = make_app(settings)
     client = app.test_client()
     collection_id = create_collection(client)
-    item = upload(client, collection_id, ("livro.pdf", book_pdf(tmp_path, 25))).get_json()["items"][
+    item = upload(client, collection_id, ("livro.pdf", book_pdf(tmp_path, 80))).get_json()["items"][
         0
     ]
     job_url = f"/api/jobs/{item['job_id']}"

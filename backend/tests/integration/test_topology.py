@@ -264,7 +264,8 @@ def test_upload_through_one_api_ask_through_the_other(stack, tmp_path):
 
 def test_a_killed_worker_leaves_nothing_half_done(stack, tmp_path):
     a, b = stack.apis
-    textbook = big_pdf(tmp_path / "livro.pdf")
+    # Long enough that the kill lands mid-ingestion (a 60-page book took ~2 s on ONNX int8).
+    textbook = big_pdf(tmp_path / "livro.pdf", pages=240)
     # The chunk count of an uninterrupted run of the same file.
     reference = create_collection(a, "Referência")
     expected = wait_ready_document(a, upload(a, reference, textbook)["id"], timeout=600)["chunks"]
