@@ -810,15 +810,8 @@ def profile_search(
                     store = services.vectors._store(collection_id, model)
                     with timer.time(f"embed_query[{model}]"):
                         vector = encoder.embed_query(q)
-                    with timer.time(f"chroma_count[{model}]"):
-                        store._collection.count()
+                    # As VectorIndex.search: ids and distances only, no count() first.
                     with timer.time(f"chroma_query[{model}]"):
-                        store._collection.query(
-                            query_embeddings=[vector],
-                            n_results=depth,
-                            include=["documents", "metadatas", "distances"],
-                        )
-                    with timer.time(f"chroma_query_ids_only[{model}]"):
                         store._collection.query(
                             query_embeddings=[vector], n_results=depth, include=["distances"]
                         )
