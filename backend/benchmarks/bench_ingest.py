@@ -239,7 +239,12 @@ def run_setting(docs: list[Path], rounds: int, scratch: Path) -> dict[str, Any]:
 
     # ONNX exports (EMBEDDING_BACKEND=onnx*) made once, in the warm-up, not once per round.
     os.environ.setdefault("MODEL_CACHE_DIR", str(scratch / "models"))
+    import torch
+
     install_instrumentation()
+    # torch's thread count is process-wide and the product sets its own (EMBEDDING_THREADS):
+    # each side runs with its own, the baseline with torch's default, as a tutorial user has.
+    threads = {"baseline": torch.get_num_threads()}
     project = Project()
     base = Baseline()
 
@@ -249,9 +254,11 @@ def run_setting(docs: list[Path], rounds: int, scratch: Path) -> dict[str, Any]:
     project.start_round(scratch / "warm-project")
     project.svc.warm_up()
     model_load_seconds = time.perf_counter() - loading
+    threads["project"] = torch.get_num_threads()
     models = project.embedding_models
     project.ingest(smallest)
     project.end_round()
+    torch.set_num_threads(threads["baseline"])
     base.warm_up()
     base.ingest([smallest], scratch / "warm-baseline")
     _clear_chroma_cache()
@@ -267,6 +274,7 @@ def run_setting(docs: list[Path], rounds: int, scratch: Path) -> dict[str, Any]:
         for path in docs:
             order = ("project", "baseline") if r % 2 == 0 else ("baseline", "project")
             for side in order:
+                torch.set_num_threads(threads[side])
                 if side == "project":
                     result = project.ingest(path)
                 else:
