@@ -49,18 +49,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-BACKENDS = ("torch", "onnx", "onnx-int8")
+from common import parse_setting  # noqa: E402  (benchmarks/ on the path first)
 
 # Seconds per stage of the product's ingestion, filled by the timing wrappers.
 STAGES: dict[str, float] = defaultdict(float)
-
-
-def parse_setting(spec: str) -> tuple[str, str | None]:
-    """'multilingual,minilm:torch' -> ('multilingual,minilm', 'torch'); no backend -> None."""
-    model, sep, backend = spec.rpartition(":")
-    if sep and backend in BACKENDS:
-        return model, backend
-    return spec, None
 
 
 def setting_label(model: str, backend: str | None) -> str:

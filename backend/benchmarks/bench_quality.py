@@ -38,7 +38,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-BACKENDS = ("torch", "onnx", "onnx-int8")
+from common import parse_setting  # noqa: E402  (benchmarks/ on the path first)
 
 PUBLISHED_TEST = {
     "bm25 (BEIR paper / Pyserini / bm25s)": "0.665-0.690",
@@ -46,13 +46,6 @@ PUBLISHED_TEST = {
     "bge-small-en-v1.5 dense": "0.713",
     "BM25 + bge-base hybrid RRF (Pyserini)": "0.742",
 }
-
-
-def parse_setting(spec: str) -> tuple[str, str | None]:
-    model, sep, backend = spec.rpartition(":")
-    if sep and backend in BACKENDS:
-        return model, backend
-    return spec, None
 
 
 def make_subset(scifact: Path, qrels_rel: str, queries: int, docs: int, out: Path) -> Path:

@@ -68,6 +68,16 @@ def load_questions(path: Path = HERE / "docs_questions.jsonl") -> list[str]:
 # -- the server -----------------------------------------------------------------------------
 
 
+def parse_setting(spec: str) -> tuple[str, str | None]:
+    """'multilingual,minilm:torch' -> ('multilingual,minilm', 'torch'); no backend -> None."""
+    from chatgepeto.retrieval.embeddings import BACKENDS
+
+    model, sep, backend = spec.rpartition(":")
+    if sep and backend in BACKENDS:
+        return model, backend
+    return spec, None
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -574,6 +584,7 @@ def build_data(
     from chatgepeto.ingestion.chunking import chunk_id
     from chatgepeto.ingestion.text import detect_language
     from chatgepeto.retrieval.lexical import analyze
+    from chatgepeto.retrieval.vectorstore import chunk_metadata
     from chatgepeto.services import build_services
     from chatgepeto.storage.db import session_scope
     from chatgepeto.storage.models import Chunk, Collection, Document
@@ -663,12 +674,7 @@ def build_data(
         # Vectors, one Chroma collection per model (metadata as ingestion writes it).
         t = time.perf_counter()
         metadatas = [
-            {
-                "document_id": m["document_id"],
-                "filename": m["filename"],
-                "page": m["page"],
-                "chunk_index": m["chunk_index"],
-            }
+            chunk_metadata(m["document_id"], m["filename"], m["page"], m["chunk_index"])
             for m in all_metas
         ]
         if vectors == "real":

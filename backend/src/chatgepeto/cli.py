@@ -373,14 +373,25 @@ def _eval_services(data_dir: Path | None, embedding_model: str | None, kind: str
     # BEIR vectors are kept per model in one folder; course files are ingested per model set.
     suffix = "beir" if kind == "beir" else f"docs-{re.sub(r'[^a-zA-Z0-9,.-]+', '_', model)}"
     folder = data_dir or base.data_dir / "eval" / suffix
-    settings = _settings(
+    return build_services(_eval_settings(folder, model, keep_llm=False))
+
+
+def _eval_settings(
+    folder: Path, embedding_model: str | None, *, keep_llm: bool, **overrides: Any
+) -> Settings:
+    """Settings for an evaluation: every engine embedded in `folder` (SQLite, Chroma, files,
+    jobs run in process), whatever the environment points at; Groq only with `keep_llm`."""
+    return _settings(
         data_dir=folder,
-        embedding_model=model,
+        embedding_model=embedding_model,
         database_url="",
         chroma_host="",
-        groq_api_key="",
+        redis_url="",
+        job_runner="thread",
+        s3_bucket="",
+        **({} if keep_llm else {"groq_api_key": ""}),
+        **overrides,
     )
-    return build_services(settings)
 
 
 @eval_group.command("beir")
@@ -525,17 +536,9 @@ def eval_qa(
     with contextlib.ExitStack() as stack:
         folder = data_dir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
         # Everything embedded in that folder; the LLM settings stay as configured.
-        settings = _settings(
-            data_dir=folder,
-            embedding_model=embedding_model,
-            retriever=retriever,
-            database_url="",
-            chroma_host="",
-            redis_url="",
-            job_runner="thread",
-            s3_bucket="",
+        svc = build_services(
+            _eval_settings(folder, embedding_model, keep_llm=True, retriever=retriever)
         )
-        svc = build_services(settings)
         stack.callback(svc.close)
         mode = "generated" if svc.providers is not None else "extractive"
         click.echo(f"{len(question_set)} questions, {mode} answers", err=True)

@@ -12,6 +12,12 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def default_model_cache_dir() -> Path:
+    """$XDG_CACHE_HOME/chatgepeto/models (~/.cache/...): exports serve every DATA_DIR."""
+    cache_home = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
+    return (Path(cache_home) / "chatgepeto" / "models").expanduser().resolve()
+
+
 class Settings(BaseSettings):
     """Every knob of the service; defaults run everything embedded on one machine."""
 
@@ -226,8 +232,7 @@ class Settings(BaseSettings):
     def model_cache_path(self) -> Path:
         """MODEL_CACHE_DIR, or the user's cache folder (exports are the same for every DATA_DIR)."""
         if self.model_cache_dir is None:
-            cache_home = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
-            return (Path(cache_home) / "chatgepeto" / "models").expanduser().resolve()
+            return default_model_cache_dir()
         return self.model_cache_dir.expanduser().resolve()
 
     @property

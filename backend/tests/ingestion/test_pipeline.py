@@ -4,13 +4,12 @@ import pytest
 import sqlalchemy as sa
 from langchain_core.embeddings import Embeddings
 
-from chatgepeto.ingestion.uploads import register_files, stage_file
 from chatgepeto.services import build_services
 from chatgepeto.storage.db import session_scope
-from chatgepeto.storage.models import Chunk, Collection, Document, Job
+from chatgepeto.storage.models import Chunk, Document, Job
 
 from conftest import BIOLOGY_PAGES
-from utils.documents import make_pdf
+from utils.ingestion import queue_pdf
 
 
 class FailingAfter(Embeddings):
@@ -29,19 +28,6 @@ class FailingAfter(Embeddings):
         return self.inner.embed_query(text)
 
 
-def _queue(svc, tmp_path, pages):
-    pdf = make_pdf(tmp_path / "livro.pdf", pages)
-    with session_scope(svc.sessions) as session:
-        collection = Collection(name="Livro")
-        session.add(collection)
-        session.flush()
-        collection_id = collection.id
-    with pdf.open("rb") as fh:
-        staged = stage_file(fh, "livro.pdf", tmp_path, 10 * 1024 * 1024)
-    items, jobs = register_files(svc.sessions, svc.files, collection_id, [staged])
-    return collection_id, items[0]["id"], jobs[0]
-
-
 def _count(svc, model, **where):
     with svc.sessions() as session:
         stmt = sa.select(sa.func.count()).select_from(model)
@@ -52,7 +38,7 @@ def _count(svc, model, **where):
 
 def test_reingest_is_idempotent(settings, embeddings, tmp_path):
     svc = build_services(settings, embeddings=embeddings)
-    collection_id, document_id, job_id = _queue(svc, tmp_path, BIOLOGY_PAGES)
+    collection_id, document_id, job_id = queue_pdf(svc, tmp_path, BIOLOGY_PAGES)
     svc.ingestor.run_job(job_id)
     chunks = _count(svc, Chunk, document_id=document_id)
     vectors = svc.vectors.count(collection_id)
@@ -78,7 +64,7 @@ def test_failure_midway_leaves_no_chunks_or_vectors(
     settings.embedding_batch_size = 2
     svc = build_services(settings, embeddings=FailingAfter(embeddings, batches_before_crash))
     pages = [f"Página {i}. " + " ".join(["texto de exemplo"] * 200) for i in range(6)]
-    collection_id, document_id, job_id = _queue(svc, tmp_path, pages)
+    collection_id, document_id, job_id = queue_pdf(svc, tmp_path, pages)
     svc.ingestor.run_job(job_id)
     with svc.sessions() as session:
         document = session.get(Document, document_id)
@@ -92,7 +78,9 @@ def test_failure_midway_leaves_no_chunks_or_vectors(
 
 def test_pdf_page_count_includes_blank_pages(settings, embeddings, tmp_path):
     svc = build_services(settings, embeddings=embeddings)
-    _, document_id, job_id = _queue(svc, tmp_path, ["Primeira página com texto.", "Segunda.", ""])
+    _, document_id, job_id = queue_pdf(
+        svc, tmp_path, ["Primeira página com texto.", "Segunda.", ""]
+    )
     svc.ingestor.run_job(job_id)
     with svc.sessions() as session:
         document = session.get(Document, document_id)

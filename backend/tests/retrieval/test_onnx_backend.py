@@ -20,11 +20,9 @@ from chatgepeto.retrieval.embeddings import (
 from chatgepeto.retrieval.reindex import reindex
 from chatgepeto.services import build_services
 from chatgepeto.settings import Settings
-from chatgepeto.storage.db import session_scope
-from chatgepeto.storage.models import Collection
 
 from conftest import BIOLOGY_PAGES
-from utils.documents import make_pdf
+from utils.ingestion import queue_pdf
 
 TEXTS = [
     "Natural selection acts on heritable variation.",
@@ -155,26 +153,10 @@ def test_onnx_vectors_match_torch(model_cache, monkeypatch):
     assert again.embed_query(TEXTS[2]) == pytest.approx(int8.embed_query(TEXTS[2]), abs=1e-6)
 
 
-def _queue(svc, tmp_path):
-    """A collection with the biology PDF registered for ingestion: (collection, document, job)."""
-    from chatgepeto.ingestion.uploads import register_files, stage_file
-
-    pdf = make_pdf(tmp_path / "livro.pdf", BIOLOGY_PAGES)
-    with session_scope(svc.sessions) as session:
-        collection = Collection(name="Livro")
-        session.add(collection)
-        session.flush()
-        collection_id = collection.id
-    with pdf.open("rb") as fh:
-        staged = stage_file(fh, "livro.pdf", tmp_path, 10 * 1024 * 1024)
-    items, jobs = register_files(svc.sessions, svc.files, collection_id, [staged])
-    return collection_id, items[0]["id"], jobs[0]
-
-
 def test_reindex_fills_the_collection_of_a_new_model(make_settings, embeddings, tmp_path):
     """Switching to int8 (a new `minilm-int8` index) embeds the documents indexed before."""
     before = build_services(make_settings(embedding_model="multilingual"), embeddings=embeddings)
-    collection_id, document_id, job_id = _queue(before, tmp_path)
+    collection_id, document_id, job_id = queue_pdf(before, tmp_path, BIOLOGY_PAGES)
     before.ingestor.run_job(job_id)
     chunks = before.vectors.count(collection_id)
     assert chunks >= 3

@@ -19,7 +19,7 @@ from chatgepeto.ingestion.text import detect_language
 from chatgepeto.observability.logging import get_logger
 from chatgepeto.observability.metrics import INGESTED_CHUNKS, INGESTION_SECONDS
 from chatgepeto.retrieval.lexical import analyze
-from chatgepeto.retrieval.vectorstore import VectorIndex
+from chatgepeto.retrieval.vectorstore import VectorIndex, chunk_metadata
 from chatgepeto.storage.db import session_scope
 from chatgepeto.storage.files import FileStore
 from chatgepeto.storage.models import Chunk, Collection, Document, Job
@@ -211,15 +211,7 @@ class Ingestor:
             collection_id,
             [r.id for r in records],
             [r.text for r in records],
-            [
-                {
-                    "document_id": r.document_id,
-                    "filename": r.filename,
-                    "page": r.page if r.page is not None else -1,
-                    "chunk_index": r.chunk_index,
-                }
-                for r in records
-            ],
+            [chunk_metadata(r.document_id, r.filename, r.page, r.chunk_index) for r in records],
             batch_size=self.batch_size,
             on_batch=lambda done, total: progress(
                 LOAD_SHARE + (0.97 - LOAD_SHARE) * done / max(total, 1)

@@ -305,8 +305,10 @@ def _fingerprint(source: Path) -> str:
 
 def _cache_dir(cache_dir: Path | str | None) -> Path:
     if cache_dir is None:  # as Settings.model_cache_path
-        default = Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache") / "chatgepeto" / "models"
-        return Path(os.environ.get("MODEL_CACHE_DIR") or default).expanduser().resolve()
+        from chatgepeto.settings import default_model_cache_dir
+
+        configured = os.environ.get("MODEL_CACHE_DIR")
+        return Path(configured).expanduser().resolve() if configured else default_model_cache_dir()
     return Path(cache_dir).expanduser().resolve()
 
 

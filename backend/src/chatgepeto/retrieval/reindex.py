@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from chatgepeto.retrieval.vectorstore import chunk_metadata
 from chatgepeto.services import Services
 from chatgepeto.storage.models import Chunk, Collection, Document
 
@@ -130,13 +131,5 @@ def _chunk_records(
     return (
         [row.id for row in ordered],
         [row.text for row in ordered],
-        [
-            {
-                "document_id": row.document_id,
-                "filename": row.filename,
-                "page": row.page if row.page is not None else -1,
-                "chunk_index": row.chunk_index,
-            }
-            for row in ordered
-        ],
+        [chunk_metadata(r.document_id, r.filename, r.page, r.chunk_index) for r in ordered],
     )

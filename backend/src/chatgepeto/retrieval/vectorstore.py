@@ -25,6 +25,18 @@ class DenseHit:
     distance: float
 
 
+def chunk_metadata(
+    document_id: str, filename: str, page: int | None, chunk_index: int
+) -> dict[str, Any]:
+    """What Chroma keeps with each chunk vector (Chroma metadata has no null: page -1)."""
+    return {
+        "document_id": document_id,
+        "filename": filename,
+        "page": page if page is not None else -1,
+        "chunk_index": chunk_index,
+    }
+
+
 def make_chroma_client(*, host: str, port: int, ssl: bool, persist_dir: Path) -> Any:
     """A Chroma HttpClient when CHROMA_HOST is set, else an embedded PersistentClient."""
     import chromadb
