@@ -474,14 +474,14 @@ def eval_docs(
     as_json: bool,
 ) -> None:
     """Ingest a folder of course files and score retrieval on questions with answer pages."""
-    from chatgepeto.evaluation.docs import evaluate_questions, ingest_folder
+    from chatgepeto.evaluation.docs import evaluate_questions, ingest_files, supported_files
 
     svc = _eval_services(data_dir, embedding_model, "docs")
-    collection_id, timings = ingest_folder(
+    collection_id, timings = ingest_files(
         svc,
-        docs_dir,
+        supported_files(docs_dir),
         f"docs-{docs_dir.resolve().name}",
-        on_file=lambda name, s: click.echo(f"ingested {name} in {s:.1f} s", err=True),
+        on_file=lambda name, s, how: click.echo(f"{how} {name} ({s:.1f} s)", err=True),
     )
     report = evaluate_questions(svc, collection_id, questions, retriever)
     report["ingest_seconds"] = timings

@@ -54,6 +54,8 @@ class AnswerResult:
     usage: dict[str, int] = field(default_factory=dict)
     latency_ms: float = 0.0
     first_token_ms: float | None = None
+    # The passages retrieved for the answer, best first (not part of the API's JSON).
+    passages: list[SearchResult] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -250,6 +252,7 @@ class Answerer:
             conversation_id=turn.conversation_id,
             message_id=turn.message_id,
             latency_ms=round((time.perf_counter() - turn.started) * 1000, 1),
+            passages=list(turn.results),
             **kw,
         )
 

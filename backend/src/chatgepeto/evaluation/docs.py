@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,35 +24,50 @@ from chatgepeto.storage.db import session_scope
 from chatgepeto.storage.models import Collection, Document
 
 
-def ingest_folder(
-    svc: Services, folder: Path, name: str, on_file: Callable[[str, float], None] | None = None
+def ingest_files(
+    svc: Services,
+    paths: Sequence[Path],
+    name: str,
+    on_file: Callable[[str, float, str], None] | None = None,
 ) -> tuple[str, dict[str, float]]:
-    """Ingest every supported file of `folder` (not recursive) into collection `name`.
+    """Ingest `paths` through the real ingestion path into collection `name` (made if new).
 
-    Returns the collection id and the seconds each newly ingested file took.
+    Returns the collection id and the seconds each newly ingested file took; `on_file(name,
+    seconds, "ingested" | "reused")` follows. A file whose ingestion fails raises
+    RuntimeError: its questions could not be scored.
     """
     with session_scope(svc.sessions) as session:
         collection = session.scalar(select(Collection).where(Collection.name == name))
         if collection is None:
-            collection = Collection(name=name, description=str(folder))
+            collection = Collection(name=name)
             session.add(collection)
             session.flush()
         collection_id = collection.id
     timings: dict[str, float] = {}
-    paths = sorted(
-        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS
-    )
     for path in paths:
         with tempfile.TemporaryDirectory() as tmp, path.open("rb") as fh:
             staged = stage_file(fh, path.name, Path(tmp), svc.settings.max_upload_bytes)
-            _, jobs = register_files(svc.sessions, svc.files, collection_id, [staged])
+            items, jobs = register_files(svc.sessions, svc.files, collection_id, [staged])
+        started = time.perf_counter()
         for job_id in jobs:
-            started = time.perf_counter()
             svc.ingestor.run_job(job_id)
+        with svc.sessions() as session:
+            document = session.get(Document, items[0]["id"])
+            status, error = (document.status, document.error) if document else ("missing", None)
+        if status != "ready":
+            raise RuntimeError(f"{path.name} was not ingested ({status}): {error}")
+        if jobs:
             timings[path.name] = round(time.perf_counter() - started, 2)
-            if on_file:
-                on_file(path.name, timings[path.name])
+        if on_file:
+            on_file(path.name, timings.get(path.name, 0.0), "ingested" if jobs else "reused")
     return collection_id, timings
+
+
+def supported_files(folder: Path) -> list[Path]:
+    """The files of `folder` (not recursive) ingestion accepts, by name."""
+    return sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS
+    )
 
 
 def evaluate_questions(

@@ -17,22 +17,15 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
-from chatgepeto.ingestion.filetypes import SUPPORTED_EXTENSIONS
-from chatgepeto.ingestion.uploads import register_files, stage_file
+from chatgepeto.evaluation.docs import ingest_files, supported_files
 from chatgepeto.services import Services
-from chatgepeto.storage.db import session_scope
-from chatgepeto.storage.models import Collection, Document
 
 REQUIRED_KEYS = (
     "id",
@@ -145,11 +138,7 @@ def read_questions(path: Path, docs_dir: Path | None = None) -> list[Question]:
     """Read and validate a questions file; documents must be supported files of `docs_dir`."""
     documents = None
     if docs_dir is not None:
-        documents = {
-            p.name
-            for p in docs_dir.iterdir()
-            if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS
-        }
+        documents = {p.name for p in supported_files(docs_dir)}
     questions: list[Question] = []
     seen: set[str] = set()
     try:
@@ -279,70 +268,6 @@ def score(outcomes: Sequence[Outcome], mode: str) -> dict[str, Any]:
 # -- running ----------------------------------------------------------------------------------
 
 
-def ingest_documents(
-    svc: Services,
-    paths: Sequence[Path],
-    name: str,
-    on_file: Callable[[str, float, str], None] | None = None,
-) -> tuple[str, dict[str, float]]:
-    """Ingest `paths` through the real ingestion path into collection `name` (made if new).
-
-    Returns the collection id and the seconds each newly ingested file took. A file whose
-    ingestion fails raises RuntimeError: its questions could not be scored.
-    """
-    with session_scope(svc.sessions) as session:
-        collection = session.scalar(select(Collection).where(Collection.name == name))
-        if collection is None:
-            collection = Collection(name=name)
-            session.add(collection)
-            session.flush()
-        collection_id = collection.id
-    timings: dict[str, float] = {}
-    for path in paths:
-        with tempfile.TemporaryDirectory() as tmp, path.open("rb") as fh:
-            staged = stage_file(fh, path.name, Path(tmp), svc.settings.max_upload_bytes)
-            items, jobs = register_files(svc.sessions, svc.files, collection_id, [staged])
-        started = time.perf_counter()
-        for job_id in jobs:
-            svc.ingestor.run_job(job_id)
-        with svc.sessions() as session:
-            document = session.get(Document, items[0]["id"])
-            status, error = (document.status, document.error) if document else ("missing", None)
-        if status != "ready":
-            raise RuntimeError(f"{path.name} was not ingested ({status}): {error}")
-        if jobs:
-            timings[path.name] = round(time.perf_counter() - started, 2)
-        if on_file:
-            on_file(path.name, timings.get(path.name, 0.0), "ingested" if jobs else "reused")
-    return collection_id, timings
-
-
-class _Recorder:
-    """Stands in for the answerer's retriever and keeps the passages of its last search."""
-
-    def __init__(self, retriever: Any) -> None:
-        self._retriever = retriever
-        self.last: list[Any] = []
-
-    def search(self, *args: Any, **kwargs: Any) -> Any:
-        results = self._retriever.search(*args, **kwargs)
-        self.last = list(results)
-        return results
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._retriever, name)
-
-
-@contextmanager
-def _recording(svc: Services) -> Iterator[_Recorder]:
-    recorder = _Recorder(svc.answerer.retriever)
-    svc.answerer.retriever = recorder  # type: ignore[assignment]
-    try:
-        yield recorder
-    finally:
-        svc.answerer.retriever = recorder._retriever
-
-
 def ask_all(
     svc: Services,
     collection_id: str,
@@ -351,20 +276,18 @@ def ask_all(
 ) -> list[Outcome]:
     """Ask each question as a new conversation through the Answerer, as /api/ask does."""
     outcomes: list[Outcome] = []
-    with _recording(svc) as recorder:
-        for question in questions:
-            recorder.last = []
-            result = svc.answerer.answer(question.question, collection_id)
-            outcome = Outcome(
-                question=question,
-                answer=result.answer,
-                mode=result.mode,
-                retrieved=[(r.filename, r.page) for r in recorder.last],
-                cited=[(c["filename"], c["page"]) for c in result.citations],
-            )
-            outcomes.append(outcome)
-            if on_question:
-                on_question(outcome)
+    for question in questions:
+        result = svc.answerer.answer(question.question, collection_id)
+        outcome = Outcome(
+            question=question,
+            answer=result.answer,
+            mode=result.mode,
+            retrieved=[(r.filename, r.page) for r in result.passages],
+            cited=[(c["filename"], c["page"]) for c in result.citations],
+        )
+        outcomes.append(outcome)
+        if on_question:
+            on_question(outcome)
     return outcomes
 
 
@@ -386,9 +309,7 @@ def documents_to_ingest(questions: Sequence[Question], docs_dir: Path) -> list[P
     named = set().union(*(q.documents for q in questions))
     if named:
         return [docs_dir / name for name in sorted(named)]
-    return sorted(
-        p for p in docs_dir.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS
-    )
+    return supported_files(docs_dir)
 
 
 def evaluate(
@@ -400,7 +321,7 @@ def evaluate(
     on_question: Callable[[Outcome], None] | None = None,
 ) -> dict[str, Any]:
     """Ingest the documents, ask every question, and report the figures."""
-    collection_id, timings = ingest_documents(
+    collection_id, timings = ingest_files(
         svc, documents_to_ingest(questions, docs_dir), f"qa-{docs_dir.resolve().name}", on_file
     )
     mode = "generated" if svc.providers is not None else "extractive"
