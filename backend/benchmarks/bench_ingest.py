@@ -13,9 +13,12 @@ ingestion of the smallest PDF runs on each side first: model load time and first
 are counted by neither side.
 
 Also measured: re-submitting each already ingested PDF through the product path (its content
-hash makes it a duplicate: no job runs), and the product's time per stage (extract, chunk,
-embed per model, vector store write, SQL + lexical terms), from timing wrappers installed by
-this script around the pipeline's functions (src/ is untouched).
+hash makes it a duplicate: no job runs), and the product's time per stage, from timing wrappers
+installed by this script around the pipeline's functions (src/ is untouched). The stages
+overlap (pages are read while earlier chunks embed on other threads): `extract`, `chunk` and
+`language+terms` run on the job's thread, `embed:<model>` is each model's embedding time summed
+over its tasks on the ingestion threads, `wait_for_vectors` the time from the last page read
+until every vector is stored, `sql+other` the rest.
 
 The product runs with its current settings: EMBEDDING_MODEL (and EMBEDDING_BACKEND when the
 product has it) from the environment, or --embedding-model/--embedding-backend. --settings
@@ -36,9 +39,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +55,10 @@ sys.path.insert(0, str(HERE))
 
 from common import parse_setting  # noqa: E402  (benchmarks/ on the path first)
 
-# Seconds per stage of the product's ingestion, filled by the timing wrappers.
+# Seconds per stage of the product's ingestion, filled by the timing wrappers (some of which
+# run on the ingestion threads: the lock keeps their sums whole).
 STAGES: dict[str, float] = defaultdict(float)
+_STAGES_LOCK = threading.Lock()
 
 
 def setting_label(model: str, backend: str | None) -> str:
@@ -66,13 +72,37 @@ def median(values: list[float]) -> float:
 # --- timing wrappers around the product (installed at run time, src/ untouched) ---------------
 
 
+def _add(label: str, seconds: float) -> None:
+    with _STAGES_LOCK:
+        STAGES[label] += seconds
+
+
 def _timed(label: str, func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         try:
             return func(*args, **kwargs)
         finally:
-            STAGES[label] += time.perf_counter() - started
+            _add(label, time.perf_counter() - started)
+
+    wrapper.__wrapped__ = func  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _timed_iterator(label: str, func: Callable[..., Iterator[Any]]) -> Callable[..., Any]:
+    """Time the production of each item of the iterator `func` returns."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        items = func(*args, **kwargs)
+        while True:
+            started = time.perf_counter()
+            try:
+                item = next(items)
+            except StopIteration:
+                return
+            finally:
+                _add(label, time.perf_counter() - started)
+            yield item
 
     wrapper.__wrapped__ = func  # type: ignore[attr-defined]
     return wrapper
@@ -84,7 +114,8 @@ def install_instrumentation() -> None:
 
     import chatgepeto.services as services_module
     from chatgepeto.ingestion import pipeline
-    from chatgepeto.retrieval.vectorstore import VectorIndex
+    from chatgepeto.ingestion.chunking import Chunker
+    from chatgepeto.retrieval.vectorstore import VectorWriter
 
     class TimedEmbeddings(Embeddings):
         def __init__(self, inner: Embeddings, label: str) -> None:
@@ -96,7 +127,7 @@ def install_instrumentation() -> None:
             try:
                 return self.inner.embed_documents(texts)
             finally:
-                STAGES[f"embed:{self.label}"] += time.perf_counter() - started
+                _add(f"embed:{self.label}", time.perf_counter() - started)
 
         def embed_query(self, text: str) -> list[float]:
             return self.inner.embed_query(text)
@@ -114,31 +145,22 @@ def install_instrumentation() -> None:
         return cache[key]
 
     services_module.make_embeddings = cached_make_embeddings
-    pipeline.load_pages = _timed("extract", pipeline.load_pages)
-    pipeline.chunk_pages = _timed("chunk", pipeline.chunk_pages)
+    pipeline.iter_pages = _timed_iterator("extract", pipeline.iter_pages)
+    Chunker.add = _timed("chunk", Chunker.add)
     pipeline.detect_language = _timed("language+terms", pipeline.detect_language)
     pipeline.analyze = _timed("language+terms", pipeline.analyze)
-    VectorIndex.upsert = _timed("vector_upsert", VectorIndex.upsert)
+    VectorWriter.finish = _timed("wait_for_vectors", VectorWriter.finish)
 
 
 def stage_breakdown(total: float, stages: dict[str, float]) -> dict[str, float]:
-    """Seconds per stage. `embed:<model>` are each model's own embedding seconds, which
-    overlap when the vector index embeds several models at once; `embed+store` is the wall
-    time of the vector index write, `vector_store` its part not spent embedding (when the
-    models ran one after the other), `sql+other` the rest."""
-    embed = {k: v for k, v in stages.items() if k.startswith("embed:")}
-    upsert = stages.get("vector_upsert", 0.0)
-    overlapped = sum(embed.values()) > upsert
+    """Seconds per stage (see the module docstring): the job thread's stages add up to the
+    total; `embed:<model>` ran meanwhile on the ingestion threads."""
     out = {
-        "extract": stages.get("extract", 0.0),
-        "chunk": stages.get("chunk", 0.0),
-        "embed+store": upsert,
-        "language+terms": stages.get("language+terms", 0.0),
+        key: stages.get(key, 0.0)
+        for key in ("extract", "chunk", "language+terms", "wait_for_vectors")
     }
     out["sql+other"] = max(0.0, total - sum(out.values()))
-    out.update(embed)
-    if not overlapped:
-        out["vector_store"] = upsert - sum(embed.values())
+    out.update({k: v for k, v in stages.items() if k.startswith("embed:")})
     return {k: round(v, 3) for k, v in out.items()}
 
 

@@ -63,12 +63,12 @@ def build_services(
     engine = make_engine(settings.sqlalchemy_url)
     sessions = make_session_factory(engine)
     files = make_file_store(settings)
-    # Intra-op threads per model: the models embed at once (one thread each, see
-    # VectorIndex), so by default they share the CPUs. More only oversubscribes the cores: on
-    # 2 cores, 2 threads per model made search p95 several times slower than 1.
-    threads = settings.embedding_threads or max(
-        1, available_cpus() // max(1, len(settings.embedding_models))
-    )
+    # Each encoder runs on EMBEDDING_THREADS threads (1 by default); parallelism comes from
+    # running several at once: the models of one search together, and in ingestion one
+    # (slice, model) task per core. Measured on 2 cores (docs/benchmarks.md): more threads per
+    # encoder oversubscribed the cores (search p95 several times slower under load) and
+    # embedded a book more slowly than two single-threaded tasks.
+    threads = settings.embedding_threads
     encoders = {
         model_slug(name, settings.embedding_backend): (
             (lambda: embeddings)
@@ -76,7 +76,6 @@ def build_services(
             else partial(
                 make_embeddings,
                 name,
-                settings.embedding_batch_size,
                 backend=settings.embedding_backend,
                 cache_dir=settings.model_cache_path,
                 threads=threads,
@@ -93,6 +92,8 @@ def build_services(
             persist_dir=settings.chroma_dir,
         ),
         encoders,
+        ingest_workers=max(1, available_cpus() // threads),
+        slice_size=settings.embedding_batch_size,
     )
     retriever = HybridRetriever(
         sessions,
@@ -109,7 +110,6 @@ def build_services(
         vectors,
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
-        batch_size=settings.embedding_batch_size,
     )
     return Services(
         settings=settings,

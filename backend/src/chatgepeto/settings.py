@@ -58,7 +58,10 @@ class Settings(BaseSettings):
     # sentence-transformers model name or local path. The default is the best measured setting
     # (docs/benchmarks.md).
     embedding_model: str = "multilingual,minilm"
-    embedding_batch_size: int = 32
+    # Chunks per embedding task: ingestion embeds and stores a document's chunks in slices of
+    # this size, one task per slice and model, and reports progress per slice. (How many texts
+    # an encoder takes per forward pass is tuned per backend: retrieval/embeddings.py.)
+    embedding_batch_size: int = Field(default=32, ge=1, le=4096)
     # How sentence-transformers models (minilm) run: "onnx-int8" (the default: ONNX Runtime
     # with int8 weights, about 2.3x torch's speed at the same SciFact nDCG@10; its vectors
     # differ slightly, so they live in Chroma collections of their own), "onnx" (ONNX Runtime,
@@ -66,10 +69,11 @@ class Settings(BaseSettings):
     # it, `chatgepeto reindex` embeds the documents indexed before. The multilingual encoder
     # is numpy-only and ignores it. Figures: docs/benchmarks.md.
     embedding_backend: str = Field(default="onnx-int8", pattern="^(torch|onnx|onnx-int8)$")
-    # Intra-op threads of each encoder (torch, ONNX Runtime, numpy). 0: the CPUs this process
-    # may use divided among the models, which embed at once (2 cores, 2 models: 1 each).
-    # More oversubscribes the cores: search p95 was several times slower with 2 per model.
-    embedding_threads: int = Field(default=0, ge=0, le=256)
+    # Intra-op threads of each encoder (torch, ONNX Runtime, numpy). Parallelism comes from
+    # running encoders at once instead: a search runs its models together, and ingestion runs
+    # CPUs / EMBEDDING_THREADS embedding tasks at once. 1 was fastest on 2 cores both for
+    # search under load and for ingestion (docs/benchmarks.md).
+    embedding_threads: int = Field(default=1, ge=1, le=256)
     # Where ONNX exports of the models are kept (exported once, on first use or by
     # `chatgepeto prepare-models`, shared by every data folder); when empty,
     # $XDG_CACHE_HOME/chatgepeto/models (~/.cache/chatgepeto/models).

@@ -59,7 +59,8 @@ def test_backend_settings(tmp_path, monkeypatch):
     settings = Settings(_env_file=None, data_dir=tmp_path)
     # The fastest setting within 0.01 nDCG@10 of torch (docs/benchmarks.md).
     assert settings.embedding_backend == "onnx-int8"
-    assert settings.embedding_threads == 0
+    # One thread per encoder; ingestion runs one embedding task per core instead.
+    assert settings.embedding_threads == 1
     # One cache for every data folder: the export does not depend on the data.
     assert settings.model_cache_path == (tmp_path / "xdg" / "chatgepeto" / "models").resolve()
     settings = Settings(_env_file=None, data_dir=tmp_path, embedding_backend="torch")
@@ -73,8 +74,9 @@ def test_backend_settings(tmp_path, monkeypatch):
     for bad in ("int8", "ONNX", "openvino"):
         with pytest.raises(ValidationError):
             Settings(_env_file=None, embedding_backend=bad)
-    with pytest.raises(ValidationError):
-        Settings(_env_file=None, embedding_threads=-1)
+    for bad in (0, -1):
+        with pytest.raises(ValidationError):
+            Settings(_env_file=None, embedding_threads=bad)
 
 
 def test_concurrent_exports_run_once_and_are_reused(tmp_path, monkeypatch):

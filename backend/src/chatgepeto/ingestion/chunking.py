@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -34,8 +35,63 @@ def chunk_id(collection_id: str, content_sha256: str, chunk_index: int) -> str:
     return hashlib.sha256(key).hexdigest()[:32]
 
 
+class Chunker:
+    """Chunk a document page by page as its pages arrive, numbering chunks from 0 across it."""
+
+    def __init__(
+        self,
+        *,
+        document_id: str,
+        collection_id: str,
+        filename: str,
+        content_sha256: str,
+        chunk_size: int = 1000,
+        chunk_overlap: int = 150,
+    ) -> None:
+        if chunk_size <= 0 or not 0 <= chunk_overlap < chunk_size:
+            raise ValueError("chunk_size must be positive and chunk_overlap in [0, chunk_size).")
+        self.document_id = document_id
+        self.collection_id = collection_id
+        self.filename = filename
+        self.content_sha256 = content_sha256
+        self.count = 0
+        self._splitter = RecursiveCharacterTextSplitter(
+            separators=SEPARATORS,
+            # "end" keeps the ". " with its sentence instead of starting the next chunk with it.
+            keep_separator="end",
+            chunk_size=chunk_size,
+            chunk_overlap=chunk_overlap,
+            add_start_index=True,
+        )
+
+    def add(self, page: Page) -> list[ChunkRecord]:
+        """The chunks of one page, each page chunked on its own."""
+        records: list[ChunkRecord] = []
+        previous_start = -1
+        for piece in self._splitter.create_documents([page.text]):
+            text = piece.page_content
+            start = _locate(page.text, text, piece.metadata.get("start_index", -1), previous_start)
+            previous_start = start
+            index = self.count
+            self.count += 1
+            records.append(
+                ChunkRecord(
+                    id=chunk_id(self.collection_id, self.content_sha256, index),
+                    document_id=self.document_id,
+                    collection_id=self.collection_id,
+                    filename=self.filename,
+                    page=page.number,
+                    chunk_index=index,
+                    start_offset=start,
+                    end_offset=start + len(text),
+                    text=text,
+                )
+            )
+        return records
+
+
 def chunk_pages(
-    pages: list[Page],
+    pages: Iterable[Page],
     *,
     document_id: str,
     collection_id: str,
@@ -45,38 +101,15 @@ def chunk_pages(
     chunk_overlap: int = 150,
 ) -> list[ChunkRecord]:
     """Chunk every page on its own, numbering chunks across the whole document from 0."""
-    if chunk_size <= 0 or not 0 <= chunk_overlap < chunk_size:
-        raise ValueError("chunk_size must be positive and chunk_overlap in [0, chunk_size).")
-    splitter = RecursiveCharacterTextSplitter(
-        separators=SEPARATORS,
-        # "end" keeps the ". " with its sentence instead of starting the next chunk with it.
-        keep_separator="end",
+    chunker = Chunker(
+        document_id=document_id,
+        collection_id=collection_id,
+        filename=filename,
+        content_sha256=content_sha256,
         chunk_size=chunk_size,
         chunk_overlap=chunk_overlap,
-        add_start_index=True,
     )
-    records: list[ChunkRecord] = []
-    for page in pages:
-        previous_start = -1
-        for piece in splitter.create_documents([page.text]):
-            text = piece.page_content
-            start = _locate(page.text, text, piece.metadata.get("start_index", -1), previous_start)
-            previous_start = start
-            index = len(records)
-            records.append(
-                ChunkRecord(
-                    id=chunk_id(collection_id, content_sha256, index),
-                    document_id=document_id,
-                    collection_id=collection_id,
-                    filename=filename,
-                    page=page.number,
-                    chunk_index=index,
-                    start_offset=start,
-                    end_offset=start + len(text),
-                    text=text,
-                )
-            )
-    return records
+    return [record for page in pages for record in chunker.add(page)]
 
 
 def _locate(page_text: str, chunk: str, hint: int, previous_start: int) -> int:

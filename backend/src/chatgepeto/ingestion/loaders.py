@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,23 +107,35 @@ def load_pages(
     path: Path, content_type: str, on_page: ProgressCallback | None = None
 ) -> list[Page]:
     """Read the document at `path` into its non-empty pages, reporting (done, total) pages."""
+    return list(iter_pages(path, content_type, on_page))
+
+
+def iter_pages(
+    path: Path, content_type: str, on_page: ProgressCallback | None = None
+) -> Iterator[Page]:
+    """Yield the non-empty pages of the document at `path` as they are read, reporting
+    (done, total) pages; a document found unusable (damaged, scanned, empty) raises
+    DocumentError, possibly after some pages: a PDF is judged once all its pages are read."""
     if content_type == PDF:
-        pages = _load_pdf(path, on_page)
+        pages: Iterable[Page] = _iter_pdf(path, on_page)
     elif content_type == DOCX:
         pages = _load_docx(path, on_page)
     elif content_type in (MARKDOWN, TEXT):
         pages = _load_text(path, on_page)
     else:
         raise DocumentError(f"Documents of type {content_type!r} cannot be read.")
-    if not pages:
+    empty = True
+    for page in pages:
+        empty = False
+        yield page
+    if empty:
         raise DocumentError(EMPTY)
-    return pages
 
 
 # --- PDF ----------------------------------------------------------------------------------
 
 
-def _load_pdf(path: Path, on_page: ProgressCallback | None) -> list[Page]:
+def _iter_pdf(path: Path, on_page: ProgressCallback | None) -> Iterator[Page]:
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted:
@@ -147,8 +159,7 @@ def _load_pdf(path: Path, on_page: ProgressCallback | None) -> list[Page]:
     if total == 0:
         raise DocumentError(EMPTY)
 
-    pages: list[Page] = []
-    failed = 0
+    failed = characters = 0
     for index in range(total):
         try:
             raw = _extract_page(reader.pages[index])
@@ -157,17 +168,16 @@ def _load_pdf(path: Path, on_page: ProgressCallback | None) -> list[Page]:
             log.warning("pdf_page_unreadable", path=str(path), page=index + 1, error=repr(exc))
             raw = ""
         text = normalize_text(raw)
-        if text:
-            pages.append(Page(number=index + 1, text=text))
         if on_page is not None:
             on_page(index + 1, total)
+        if text:
+            characters += len("".join(text.split()))
+            yield Page(number=index + 1, text=text)
 
     if failed == total:
         raise DocumentError(DAMAGED_PDF)
-    characters = sum(len("".join(page.text.split())) for page in pages)
     if characters < _MIN_CHARS_PER_PAGE * total:
         raise DocumentError(SCANNED)
-    return pages
 
 
 def _decrypt(reader: PdfReader) -> None:

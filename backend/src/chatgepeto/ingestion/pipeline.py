@@ -1,20 +1,24 @@
 """Ingest one document: load pages, chunk, embed into Chroma, store chunks in SQL.
 
-A failure at any step leaves no chunks or vectors of the document behind.
+The stages overlap: each page is chunked as soon as it is read, and its chunks go to the vector
+index's writer, which embeds them on other threads while the next pages are read. The chunks
+reach SQL at the end, in one transaction with the document's `ready`. A failure at any step
+leaves no chunks or vectors of the document behind.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from chatgepeto.ingestion.chunking import chunk_pages
+from chatgepeto.ingestion.chunking import Chunker, ChunkRecord
 from chatgepeto.ingestion.filetypes import PDF
-from chatgepeto.ingestion.loaders import DocumentError, load_pages
+from chatgepeto.ingestion.loaders import DocumentError, Page, iter_pages
 from chatgepeto.ingestion.text import detect_language
 from chatgepeto.observability.logging import get_logger
 from chatgepeto.observability.metrics import INGESTED_CHUNKS, INGESTION_SECONDS
@@ -25,9 +29,6 @@ from chatgepeto.storage.files import FileStore
 from chatgepeto.storage.models import Chunk, Collection, Document, Job
 
 log = get_logger(__name__)
-
-# Share of the progress bar each stage takes: reading pages, then embedding.
-LOAD_SHARE = 0.25
 
 
 class DocumentGone(Exception):
@@ -50,14 +51,12 @@ class Ingestor:
         *,
         chunk_size: int = 1000,
         chunk_overlap: int = 150,
-        batch_size: int = 128,
     ) -> None:
         self.sessions = sessions
         self.files = files
         self.vectors = vectors
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
-        self.batch_size = batch_size
 
     def claim(self, job_id: str) -> bool:
         """Atomically move a queued job to running; False if someone else has it."""
@@ -169,31 +168,24 @@ class Ingestor:
             collection_id, filename = document.collection_id, document.filename
             content_type, sha256, key = document.content_type, document.sha256, document.storage_key
 
-        last = [0.0]
+        reported, written = [0.0], [0.0]
+        read = [0, 0]  # pages read, pages in the document
 
-        def progress(value: float) -> None:
+        def progress(vectors_done: int, vectors_submitted: int) -> None:
+            # Pages read, scaled by the share of their vectors stored: embedding keeps up with
+            # reading, then finishes the last pages' vectors. It never goes back.
+            value = 0.97 * read[0] / max(read[1], 1) * vectors_done / max(vectors_submitted, 1)
+            if value <= reported[0]:
+                return
+            reported[0] = value
             # Throttle writes: the database need not see every page.
-            if value - last[0] >= 0.02 or value >= 1.0:
-                last[0] = value
+            if value - written[0] >= 0.02:
+                written[0] = value
                 self._set(job_id, document_id, progress=round(value, 3))
             if on_progress is not None:
                 on_progress(value)
 
-        page_count: list[int] = []
-
-        def on_page(done: int, total: int) -> None:
-            page_count[:] = [total]
-            progress(LOAD_SHARE * done / max(total, 1))
-
-        try:
-            with self.files.local_copy(key) as path:
-                pages = load_pages(path, content_type, on_page=on_page)
-        except FileNotFoundError as exc:
-            raise DocumentError(
-                "The uploaded file is missing from storage; upload it again.", "internal_error"
-            ) from exc
-        records = chunk_pages(
-            pages,
+        chunker = Chunker(
             document_id=document_id,
             collection_id=collection_id,
             filename=filename,
@@ -201,30 +193,41 @@ class Ingestor:
             chunk_size=self.chunk_size,
             chunk_overlap=self.chunk_overlap,
         )
-        if not records:
-            raise DocumentError("No text could be extracted from this document.", "no_text")
+        records: list[ChunkRecord] = []
+        lexical: list[tuple[str, str]] = []  # (language, BM25 terms) of each chunk
+        page_numbers: list[int] = []
         # Vectors left by an earlier attempt that stopped halfway (a killed worker) would be
         # overwritten by the same ids, but not those of chunks that no longer exist (settings
         # changed in between): start from none.
         self.vectors.delete_document(collection_id, document_id)
-        self.vectors.upsert(
-            collection_id,
-            [r.id for r in records],
-            [r.text for r in records],
-            [chunk_metadata(r.document_id, r.filename, r.page, r.chunk_index) for r in records],
-            batch_size=self.batch_size,
-            on_batch=lambda done, total: progress(
-                LOAD_SHARE + (0.97 - LOAD_SHARE) * done / max(total, 1)
-            ),
-        )
-        page_numbers = [p.number for p in pages if p.number is not None]
+        with (
+            closing(self._pages(key, content_type, read)) as pages,
+            self.vectors.writer(collection_id) as writer,
+        ):
+            for page in pages:
+                new = chunker.add(page)
+                writer.add(
+                    [r.id for r in new],
+                    [r.text for r in new],
+                    [chunk_metadata(r.document_id, r.filename, r.page, r.chunk_index) for r in new],
+                )
+                records.extend(new)
+                # Worked out here, while the encoders run, rather than after them.
+                for r in new:
+                    language = detect_language(r.text)
+                    lexical.append((language, " ".join(analyze(r.text, language))))
+                if page.number is not None:
+                    page_numbers.append(page.number)
+                progress(writer.done, writer.submitted)
+            if not records:
+                raise DocumentError("No text could be extracted from this document.", "no_text")
+            writer.finish(progress)
         with session_scope(self.sessions) as session:
             document = session.get(Document, document_id, with_for_update=True)
             if document is None:
                 raise DocumentGone(document_id)
             session.execute(delete(Chunk).where(Chunk.document_id == document_id))
-            for r in records:
-                language = detect_language(r.text)
+            for r, (language, terms) in zip(records, lexical, strict=True):
                 session.add(
                     Chunk(
                         id=r.id,
@@ -236,7 +239,7 @@ class Ingestor:
                         end_offset=r.end_offset,
                         text=r.text,
                         language=language,
-                        terms=" ".join(analyze(r.text, language)),
+                        terms=terms,
                     )
                 )
             document.status = "ready"
@@ -244,8 +247,8 @@ class Ingestor:
             document.error = None
             document.error_code = None
             # A PDF's pages as a viewer counts them (blank ones included); DOCX by its breaks.
-            if content_type == PDF and page_count:
-                document.pages = page_count[0]
+            if content_type == PDF and read[1]:
+                document.pages = read[1]
             else:
                 document.pages = max(page_numbers) if page_numbers else None
             document.chunks = len(records)
@@ -268,6 +271,20 @@ class Ingestor:
         INGESTED_CHUNKS.inc(len(records))
         if on_progress is not None:
             on_progress(1.0)
+
+    def _pages(self, key: str, content_type: str, read: list[int]) -> Iterator[Page]:
+        """The stored file's pages as they are read; `read` follows [pages read, total]."""
+
+        def on_page(done: int, total: int) -> None:
+            read[:] = [done, total]
+
+        try:
+            with self.files.local_copy(key) as path:
+                yield from iter_pages(path, content_type, on_page=on_page)
+        except FileNotFoundError as exc:
+            raise DocumentError(
+                "The uploaded file is missing from storage; upload it again.", "internal_error"
+            ) from exc
 
     def _set(self, job_id: str, document_id: str, **values: object) -> None:
         with session_scope(self.sessions) as session:

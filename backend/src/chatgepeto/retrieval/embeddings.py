@@ -108,9 +108,20 @@ def effective_backend(name: str, backend: str) -> str:
     return TORCH if canonical_name(name) == MULTILINGUAL else check_backend(backend)
 
 
+def encoder_batch_size(name: str, backend: str, threads: int) -> int:
+    """Texts per forward pass, as measured on 2 cores with the course PDFs' 814 chunks
+    (docs/benchmarks.md). ONNX Runtime on one thread is fastest one text at a time, with no
+    padding (10.6 s, against 13.4 s in batches of 16 and 15.3 s of 32); on two threads in
+    batches of 16 (8.4 s, against 14.2 s one at a time). torch takes 32. The multilingual
+    encoder groups texts by token count itself; 32 only bounds how long it holds its lock."""
+    if effective_backend(name, backend) == TORCH:
+        return 32
+    return 1 if threads == 1 else 16
+
+
 def make_embeddings(
     name: str,
-    batch_size: int = 32,
+    batch_size: int = 0,
     backend: str = TORCH,
     cache_dir: Path | str | None = None,
     threads: int = 0,
@@ -119,10 +130,12 @@ def make_embeddings(
 
     `backend` applies to sentence-transformers models (not to the numpy multilingual
     encoder); the ONNX ones are exported into `cache_dir` on first use. `threads`: intra-op
-    threads of torch / ONNX Runtime / numpy, 0 for one per available CPU.
+    threads of torch / ONNX Runtime / numpy, 0 for one per available CPU. `batch_size`: texts
+    per forward pass, 0 for the measured best (`encoder_batch_size`).
     """
     name = canonical_name(name)
     threads = threads or available_cpus()
+    batch_size = batch_size or encoder_batch_size(name, backend, threads)
     if name == MULTILINGUAL:
         return UniversalSentenceEncoderEmbeddings(batch_size=batch_size, threads=threads)
     backend = check_backend(backend)

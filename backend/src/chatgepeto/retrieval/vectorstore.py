@@ -2,6 +2,11 @@
 
 Several embedding models can index the same chunks (EMBEDDING_MODEL="multilingual,minilm"):
 each gets its own Chroma collection and its own ranking, which the hybrid retriever fuses.
+
+Writing is a pipeline (`VectorIndex.writer`): chunks are cut into slices, and every (slice,
+model) pair is a task for the index's pool of ingestion threads, one per core when each encoder
+runs on one thread. The caller keeps reading pages meanwhile; the encoders release the GIL in
+their kernels, so reading, one model and the other overlap on the cores.
 """
 
 from __future__ import annotations
@@ -9,9 +14,10 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
@@ -76,14 +82,25 @@ class VectorIndex:
         self,
         client_factory: Callable[[], Any],
         encoders: dict[str, Callable[[], Embeddings]],
+        *,
+        ingest_workers: int = 1,
+        slice_size: int = 32,
     ) -> None:
         if not encoders:
             raise ValueError("at least one embedding model is needed")
         self._client = _Lazy(client_factory)
         self._encoders = {slug: _Lazy(factory) for slug, factory in encoders.items()}
         self._stores: dict[tuple[str, str], Any] = {}
-        # One thread per model: embedding and searching with every model at once.
+        self._stores_lock = threading.Lock()
+        self.slice_size = slice_size
+        # Search: one thread per model, every model's query at once.
         self._pool = ThreadPoolExecutor(max_workers=len(encoders), thread_name_prefix="embed")
+        # Writing: (slice, model) tasks of every document being ingested in this process.
+        self._ingest_pool = ThreadPoolExecutor(
+            max_workers=max(1, ingest_workers), thread_name_prefix="ingest"
+        )
+        # Chroma writes one at a time; the embedding before them runs in parallel.
+        self._write_lock = threading.Lock()
 
     @property
     def client(self) -> Any:
@@ -113,13 +130,16 @@ class VectorIndex:
         if store is None:
             from langchain_chroma import Chroma
 
-            store = Chroma(
-                collection_name=self.collection_name(collection_id, model),
-                embedding_function=self._encoders[model].get(),
-                client=self.client,
-                collection_configuration={"hnsw": {"space": "cosine"}},
-            )
-            self._stores[key] = store
+            with self._stores_lock:
+                store = self._stores.get(key)
+                if store is None:
+                    store = Chroma(
+                        collection_name=self.collection_name(collection_id, model),
+                        embedding_function=self._encoders[model].get(),
+                        client=self.client,
+                        collection_configuration={"hnsw": {"space": "cosine"}},
+                    )
+                    self._stores[key] = store
         return store
 
     def _each_model(self, models: Sequence[str], work: Callable[[str], Any]) -> dict[str, Any]:
@@ -133,6 +153,22 @@ class VectorIndex:
         futures = {model: self._pool.submit(work, model) for model in models}
         return {model: future.result() for model, future in futures.items()}
 
+    def writer(
+        self,
+        collection_id: str,
+        *,
+        models: Sequence[str] | None = None,
+        slice_size: int | None = None,
+    ) -> VectorWriter:
+        """A pipeline that embeds and stores chunks while the caller is still adding them
+        (with every model, or `models`), `slice_size` chunks per task; see VectorWriter."""
+        models = list(models) if models is not None else self.models
+        return VectorWriter(
+            self,
+            {model: self._store(collection_id, model)._collection for model in models},
+            slice_size or self.slice_size,
+        )
+
     def upsert(
         self,
         collection_id: str,
@@ -140,35 +176,33 @@ class VectorIndex:
         texts: Sequence[str],
         metadatas: Sequence[dict[str, Any]],
         *,
-        batch_size: int = 128,
+        batch_size: int | None = None,
         on_batch: Callable[[int, int], None] | None = None,
         models: Sequence[str] | None = None,
     ) -> None:
-        """Embed and upsert slices of `batch_size` texts with every model, or `models`.
+        """Embed and upsert `texts` with every model, or `models`, in slices of `batch_size`.
 
         Same ids overwrite. Only ids, vectors and metadata go to Chroma: the text is in SQL
         (a copy in Chroma was most of its disk, and its full-text index cost ingestion time).
-        Each slice is embedded by all models at once; a large slice lets
-        the encoder sort texts by length and pad less. Progress is reported as (done, total)
-        over all models' vectors.
+        Progress is reported as (done, total) over all models' vectors.
         """
-        models = list(models) if models is not None else self.models
-        stores = {model: self._store(collection_id, model) for model in models}
-        total = len(ids) * len(models)
-        for start in range(0, len(ids), batch_size):
-            end = min(start + batch_size, len(ids))
-            part = list(texts[start:end])
-            vectors = self._each_model(
-                models, lambda model, part=part: self._encoder(model).embed_documents(part)
-            )
-            for model in models:
-                stores[model]._collection.upsert(
-                    ids=list(ids[start:end]),
-                    embeddings=vectors[model],
-                    metadatas=list(metadatas[start:end]),
-                )
-            if on_batch is not None:
-                on_batch(end * len(models), total)
+        with self.writer(collection_id, models=models, slice_size=batch_size) as writer:
+            writer.add(ids, texts, metadatas)
+            writer.finish(on_batch)
+
+    def _write(
+        self,
+        model: str,
+        collection: Any,
+        ids: list[str],
+        texts: list[str],
+        metadatas: list[dict[str, Any]],
+    ) -> int:
+        """One task of a VectorWriter: embed a slice with one model and store it."""
+        vectors = self._encoder(model).embed_documents(texts)
+        with self._write_lock:
+            collection.upsert(ids=ids, embeddings=vectors, metadatas=metadatas)
+        return len(ids)
 
     def search(self, collection_id: str, query: str, k: int) -> dict[str, list[DenseHit]]:
         """The k nearest chunks for each model, best first (models searched concurrently)."""
@@ -207,3 +241,114 @@ class VectorIndex:
     def heartbeat(self) -> None:
         """Raise if the vector store cannot be reached."""
         self.client.heartbeat()
+
+
+class VectorWriter:
+    """Embeds and stores chunk vectors on the index's ingestion threads while chunks are added.
+
+    `add()` queues chunks and hands every full slice to the pool, one task per model, without
+    waiting; `finish()` sends the rest, waits for every task and raises the first failure.
+    Leaving the `with` block on an error cancels the tasks not started and waits for those
+    running, so no vector is written after the caller has moved on (to clean up, say).
+    """
+
+    def __init__(self, index: VectorIndex, collections: dict[str, Any], slice_size: int) -> None:
+        if slice_size < 1:
+            raise ValueError("slice_size must be at least 1")
+        self._index = index
+        self._collections = collections
+        self._slice_size = slice_size
+        self._ids: list[str] = []
+        self._texts: list[str] = []
+        self._metadatas: list[dict[str, Any]] = []
+        self._futures: list[Future[int]] = []
+        self._lock = threading.Lock()
+        self._done = 0
+        self._failure: BaseException | None = None
+        self.submitted = 0
+
+    @property
+    def done(self) -> int:
+        """Vectors stored so far, over all models."""
+        with self._lock:
+            return self._done
+
+    def add(
+        self, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]]
+    ) -> None:
+        """Queue chunks; raises at once if an earlier task failed."""
+        if not len(ids) == len(texts) == len(metadatas):
+            raise ValueError("ids, texts and metadatas must have the same length")
+        self._raise_failure()
+        self._ids.extend(ids)
+        self._texts.extend(texts)
+        self._metadatas.extend(metadatas)
+        while len(self._ids) >= self._slice_size:
+            self._submit(self._slice_size)
+
+    def finish(self, on_progress: Callable[[int, int], None] | None = None) -> None:
+        """Send what is queued and wait for every task, reporting (done, total) vectors."""
+        try:
+            if self._ids:
+                self._submit(len(self._ids))
+            remaining: set[Future[int]] = set(self._futures)
+            while remaining:
+                finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    future.result()
+                if on_progress is not None:
+                    on_progress(self.done, self.submitted)
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        """Cancel the tasks not started and wait for the running ones."""
+        for future in self._futures:
+            future.cancel()
+        wait(self._futures)
+        self._ids.clear()
+        self._texts.clear()
+        self._metadatas.clear()
+
+    def __enter__(self) -> VectorWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None:
+            self.abort()
+        else:
+            self.finish()
+
+    def _submit(self, n: int) -> None:
+        ids, texts, metadatas = self._ids[:n], self._texts[:n], self._metadatas[:n]
+        del self._ids[:n], self._texts[:n], self._metadatas[:n]
+        for model, collection in self._collections.items():
+            future = self._index._ingest_pool.submit(
+                self._index._write, model, collection, ids, texts, metadatas
+            )
+            future.add_done_callback(self._count)
+            self._futures.append(future)
+            self.submitted += len(ids)
+
+    def _count(self, future: Future[int]) -> None:
+        if future.cancelled():
+            return
+        failure = future.exception()
+        with self._lock:
+            if failure is not None:
+                self._failure = self._failure or failure
+            else:
+                self._done += future.result()
+
+    def _raise_failure(self) -> None:
+        with self._lock:
+            failure = self._failure
+        if failure is not None:
+            self.abort()
+            raise failure
