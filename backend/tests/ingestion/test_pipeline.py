@@ -86,3 +86,36 @@ def test_pdf_page_count_includes_blank_pages(settings, embeddings, tmp_path):
         document = session.get(Document, document_id)
         assert document.status == "ready" and document.pages == 3
     svc.close()
+
+
+def test_progress_only_goes_forward_and_ends_at_one(settings, embeddings, tmp_path):
+    settings.embedding_batch_size = 4
+    svc = build_services(settings, embeddings=embeddings)
+    pages = [
+        f"Capítulo {i}. " + " ".join(["a seleção natural age sobre a variação"] * 60)
+        for i in range(12)
+    ]
+    job_id = queue_pdf(svc, tmp_path, pages)[2]
+    seen: list[float] = []
+    assert svc.ingestor.run_job(job_id, on_progress=seen.append) == "ready"
+    assert len(seen) > 5 and seen == sorted(seen) and seen[-1] == 1.0
+    assert all(0.0 < value <= 0.97 for value in seen[:-1])
+    svc.close()
+
+
+def test_a_pdf_judged_scanned_after_its_text_pages_embedded_leaves_nothing(
+    settings, embeddings, tmp_path
+):
+    # One short line among blank pages: too little text for 30 pages, which is only known
+    # once every page is read, after the text page's chunks have gone to the encoders.
+    settings.embedding_batch_size = 1
+    svc = build_services(settings, embeddings=embeddings)
+    pages = ["Digitalizado por: Biblioteca."] + [""] * 29
+    collection_id, document_id, job_id = queue_pdf(svc, tmp_path, pages)
+    assert svc.ingestor.run_job(job_id) == "failed"
+    with svc.sessions() as session:
+        document = session.get(Document, document_id)
+        assert document.error_code == "scanned_pdf" and document.chunks == 0
+    assert _count(svc, Chunk, document_id=document_id) == 0
+    assert svc.vectors.count(collection_id) == 0
+    svc.close()

@@ -24,9 +24,11 @@ Accents split by pdfTeX ("S˜ao") are repaired in `chatgepeto.ingestion.text`.
 from __future__ import annotations
 
 import logging
+import os
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,7 @@ from pypdf.errors import DependencyError, EmptyFileError, PyPdfError
 from pypdf.generic import ArrayObject
 
 from chatgepeto.ingestion.filetypes import DOCX, MARKDOWN, PDF, TEXT, decode_text
+from chatgepeto.ingestion.reader_process import discard, reader_process
 from chatgepeto.ingestion.text import normalize_text
 from chatgepeto.observability.logging import get_logger
 
@@ -69,6 +72,8 @@ ERROR_CODES = {
 _WORD_GAP = 140
 # A gap this wide always makes pypdf emit a space; the rest of the original gap follows it.
 _SURE_GAP = 100_000
+# Pages the reader process reads per task: the first chunks can embed after this many pages.
+_PAGES_PER_TASK = 4
 # Below this many non-space characters per page on average, a PDF has no usable text layer.
 _MIN_CHARS_PER_PAGE = 8
 
@@ -136,11 +141,33 @@ def iter_pages(
 
 
 def _iter_pdf(path: Path, on_page: ProgressCallback | None) -> Iterator[Page]:
+    total = len(_open_pdf(path).pages)
+    if total == 0:
+        raise DocumentError(EMPTY)
+    failed = characters = 0
+    for index, (text, error) in enumerate(_page_texts(path, total)):
+        if error is not None:  # one unreadable page must not sink a book
+            failed += 1
+            log.warning("pdf_page_unreadable", path=str(path), page=index + 1, error=error)
+        if on_page is not None:
+            on_page(index + 1, total)
+        if text:
+            characters += len("".join(text.split()))
+            yield Page(number=index + 1, text=text)
+
+    if failed == total:
+        raise DocumentError(DAMAGED_PDF)
+    if characters < _MIN_CHARS_PER_PAGE * total:
+        raise DocumentError(SCANNED)
+
+
+def _open_pdf(path: Path) -> PdfReader:
+    """Open (and decrypt) a PDF; DocumentError if it is empty, damaged or locked."""
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted:
             _decrypt(reader)
-        total = len(reader.pages)
+        len(reader.pages)  # reads the page tree: a broken one fails here
     except DocumentError:
         raise
     except EmptyFileError as exc:
@@ -156,28 +183,56 @@ def _iter_pdf(path: Path, on_page: ProgressCallback | None) -> Iterator[Page]:
     ) as exc:
         # pypdf reports a broken file through its own errors and, deeper down, plain ones.
         raise DocumentError(DAMAGED_PDF) from exc
-    if total == 0:
-        raise DocumentError(EMPTY)
+    return reader
 
-    failed = characters = 0
-    for index in range(total):
+
+def _page_texts(path: Path, total: int) -> Iterator[tuple[str, str | None]]:
+    """(normalized text, error or None) of every page in order, read by the reader process
+    (chatgepeto.ingestion.reader_process) a few pages per task, all tasks sent at once."""
+    tasks = [
+        (start, min(start + _PAGES_PER_TASK, total)) for start in range(0, total, _PAGES_PER_TASK)
+    ]
+    for attempt in (1, 2):
+        executor = reader_process()
         try:
-            raw = _extract_page(reader.pages[index])
-        except Exception as exc:  # one unreadable page must not sink a book
-            failed += 1
-            log.warning("pdf_page_unreadable", path=str(path), page=index + 1, error=repr(exc))
-            raw = ""
-        text = normalize_text(raw)
-        if on_page is not None:
-            on_page(index + 1, total)
-        if text:
-            characters += len("".join(text.split()))
-            yield Page(number=index + 1, text=text)
+            futures = [executor.submit(_read_pages, str(path), *task) for task in tasks]
+            break
+        except BrokenProcessPool:
+            # It died while idle (killed, out of memory): start a new one, once.
+            discard(executor)
+            if attempt == 2:
+                raise
+    try:
+        for future in futures:
+            yield from future.result()
+    except BrokenProcessPool:
+        # It died while reading this file: fail the document; the next one gets a new reader.
+        discard(executor)
+        raise RuntimeError("The PDF reader process stopped while reading this file.") from None
+    finally:
+        for future in futures:
+            future.cancel()
 
-    if failed == total:
-        raise DocumentError(DAMAGED_PDF)
-    if characters < _MIN_CHARS_PER_PAGE * total:
-        raise DocumentError(SCANNED)
+
+# The last document the reader process opened (path, size, mtime) -> reader: its tasks share it.
+_open_reader: dict[tuple[str, int, int], PdfReader] = {}
+
+
+def _read_pages(path: str, start: int, stop: int) -> list[tuple[str, str | None]]:
+    """In the reader process: (normalized text, error or None) of pages start..stop-1."""
+    stat = os.stat(path)
+    key = (path, stat.st_size, stat.st_mtime_ns)
+    reader = _open_reader.get(key)
+    if reader is None:
+        _open_reader.clear()
+        reader = _open_reader[key] = _open_pdf(Path(path))
+    texts: list[tuple[str, str | None]] = []
+    for index in range(start, stop):
+        try:
+            texts.append((normalize_text(_extract_page(reader.pages[index])), None))
+        except Exception as exc:
+            texts.append(("", repr(exc)))
+    return texts
 
 
 def _decrypt(reader: PdfReader) -> None:

@@ -174,7 +174,8 @@ class Ingestor:
         def progress(vectors_done: int, vectors_submitted: int) -> None:
             # Pages read, scaled by the share of their vectors stored: embedding keeps up with
             # reading, then finishes the last pages' vectors. It never goes back.
-            value = 0.97 * read[0] / max(read[1], 1) * vectors_done / max(vectors_submitted, 1)
+            shares = read[0] / max(read[1], 1) * vectors_done / max(vectors_submitted, 1)
+            value = 0.97 * min(shares, 1.0)
             if value <= reported[0]:
                 return
             reported[0] = value

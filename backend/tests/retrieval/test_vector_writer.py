@@ -1,0 +1,105 @@
+"""The vector index's writer: (slice, model) tasks on the ingestion threads, every vector
+stored once, failures surfaced, nothing written after the caller moves on."""
+
+from __future__ import annotations
+
+import threading
+import time
+from functools import partial
+
+import pytest
+from langchain_core.embeddings import Embeddings
+
+from chatgepeto.retrieval.vectorstore import VectorIndex, chunk_metadata, make_chroma_client
+
+
+class Encoder(Embeddings):
+    """A small deterministic encoder that records the slices it was given."""
+
+    def __init__(self, fail_on: str | None = None, barrier: threading.Barrier | None = None):
+        self.fail_on = fail_on
+        self.barrier = barrier
+        self.slices: list[list[str]] = []
+        self.lock = threading.Lock()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if self.barrier is not None:
+            self.barrier.wait(timeout=20)  # raises unless another model embeds at the same time
+        if self.fail_on in texts:
+            time.sleep(0.2)  # let the other tasks get going
+            raise RuntimeError("encoder crashed")
+        with self.lock:
+            self.slices.append(list(texts))
+        return [[1.0, float(len(t)), float(sum(map(ord, t)) % 97)] for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+def _index(tmp_path, encoders: dict[str, Embeddings], workers: int = 2) -> VectorIndex:
+    client = partial(make_chroma_client, host="", port=0, ssl=False, persist_dir=tmp_path)
+    factories = {name: (lambda e=e: e) for name, e in encoders.items()}
+    return VectorIndex(client, factories, ingest_workers=workers, slice_size=4)
+
+
+def _chunks(n: int) -> tuple[list[str], list[str], list[dict]]:
+    ids = [f"c{i}" for i in range(n)]
+    texts = [f"trecho número {i} sobre evolução" for i in range(n)]
+    return ids, texts, [chunk_metadata("doc", "livro.pdf", i // 2 + 1, i) for i in range(n)]
+
+
+def test_every_model_stores_every_chunk_in_slices(tmp_path):
+    a, b = Encoder(), Encoder()
+    index = _index(tmp_path, {"a": a, "b": b})
+    ids, texts, metadatas = _chunks(10)
+    progress: list[tuple[int, int]] = []
+    with index.writer("col") as writer:
+        for i in range(0, 10, 3):  # added a page at a time, not slice-aligned
+            writer.add(ids[i : i + 3], texts[i : i + 3], metadatas[i : i + 3])
+        writer.finish(lambda done, total: progress.append((done, total)))
+    assert progress[-1] == (20, 20)
+    assert [done for done, _ in progress] == sorted(done for done, _ in progress)
+    for encoder in (a, b):
+        assert sorted(len(s) for s in encoder.slices) == [2, 4, 4]
+    for model in ("a", "b"):
+        assert index.count("col", model) == 10
+    got = index._store("col", "a")._collection.get(ids=["c3"], include=["metadatas"])
+    assert got["metadatas"][0]["page"] == 2
+
+
+def test_models_embed_at_the_same_time(tmp_path):
+    barrier = threading.Barrier(2)
+    index = _index(tmp_path, {"a": Encoder(barrier=barrier), "b": Encoder(barrier=barrier)})
+    index.upsert("col", *_chunks(8), batch_size=4)
+    assert index.count("col") == 8
+
+
+def test_a_failed_task_surfaces_and_nothing_is_written_after(tmp_path):
+    ids, texts, metadatas = _chunks(24)
+    a = Encoder(fail_on=texts[4])
+    index = _index(tmp_path, {"a": a, "b": Encoder()})
+    with pytest.raises(RuntimeError, match="encoder crashed"), index.writer("col") as writer:
+        writer.add(ids, texts, metadatas)
+        writer.finish()
+    stored = index.count("col", "a"), index.count("col", "b")
+    time.sleep(0.5)
+    assert (index.count("col", "a"), index.count("col", "b")) == stored
+    assert stored[0] < 24
+
+
+def test_adding_after_a_failure_raises_at_once(tmp_path):
+    ids, texts, metadatas = _chunks(8)
+    index = _index(tmp_path, {"a": Encoder(fail_on=texts[0])}, workers=1)
+    with pytest.raises(RuntimeError, match="encoder crashed"), index.writer("col") as writer:
+        writer.add(ids[:4], texts[:4], metadatas[:4])
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # the caller keeps reading pages meanwhile
+            writer.add(ids[4:5], texts[4:5], metadatas[4:5])
+            time.sleep(0.05)
+        pytest.fail("the failure never surfaced")
+
+
+def test_mismatched_lengths_are_refused(tmp_path):
+    index = _index(tmp_path, {"a": Encoder()})
+    with pytest.raises(ValueError, match="same length"), index.writer("col") as writer:
+        writer.add(["x"], ["a", "b"], [{}])
