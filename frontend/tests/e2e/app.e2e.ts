@@ -59,15 +59,37 @@ async function ask(question: string): Promise<number> {
   await page.getByTestId("composer").fill(question);
   const started = Date.now();
   await page.getByTestId("composer").press("Enter");
-  await page.waitForFunction(
-    (n) => {
-      const answer = document.querySelectorAll('[data-testid="assistant-message"]')[n];
-      return !!answer && (answer.textContent ?? "").trim().length > 0;
-    },
-    before,
-    { polling: "raf", timeout: 60_000 },
-  );
+  try {
+    await page.waitForFunction(
+      (n) => {
+        const answer = document.querySelectorAll('[data-testid="assistant-message"]')[n];
+        return !!answer && (answer.textContent ?? "").trim().length > 0;
+      },
+      before,
+      { polling: "raf", timeout: 60_000 },
+    );
+  } catch (error) {
+    // Say what the page showed instead of an answer.
+    const shown = await page.getByTestId("error-message").allTextContents();
+    throw new Error(`no answer to "${question}" within 60 s; errors shown: ${JSON.stringify(shown)}`, {
+      cause: error,
+    });
+  }
   return Date.now() - started;
+}
+
+/** Wait until `url` answers 200: after a backend restart, through the web app's /api proxy. */
+async function waitUntilOk(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // the proxy's connection to the old backend: try again
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 const lastAnswer = () => page.getByTestId("assistant-message").last();
@@ -205,6 +227,7 @@ describe("ChatGepeto in a browser", () => {
     await backend?.stop();
     fakeGroq = await startFakeGroq();
     backend = await startBackend(backendPort, dataDir, fakeGroq.url);
+    await waitUntilOk(`${frontend.url}/api/ready`);
     await page.goto(frontend.url);
     await page.getByTestId("collection-picker").selectOption({ label: "Biologia Evolutiva" });
     // Each question in a new conversation; the first after a restart also waits for the

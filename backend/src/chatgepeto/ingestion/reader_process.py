@@ -7,7 +7,8 @@ reading runs beside them (docs/benchmarks.md, "Ingestion").
 
 One process per ingesting process, started on first use with the `spawn` method (a forked
 copy would inherit the encoders' thread pools, which do not survive `fork()`), and replaced
-if it dies. It ignores Ctrl-C, which the parent handles, and exits when its parent is gone.
+if it dies. It logs as its parent does, ignores Ctrl-C (the parent handles it), and exits when
+its parent is gone.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+
+from chatgepeto.observability.logging import configure_logging, logging_configuration
 
 _lock = threading.Lock()
 _executor: ProcessPoolExecutor | None = None
@@ -31,8 +34,8 @@ def reader_process() -> ProcessPoolExecutor:
             _executor = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_watch_parent,
-                initargs=(os.getpid(),),
+                initializer=_start,
+                initargs=(os.getpid(), logging_configuration()),
             )
         return _executor
 
@@ -46,7 +49,10 @@ def discard(executor: ProcessPoolExecutor) -> None:
     executor.shutdown(wait=False, cancel_futures=True)
 
 
-def _watch_parent(parent: int) -> None:
+def _start(parent: int, logging: tuple[str, bool] | None) -> None:
+    """In the reader process, before its first task."""
+    if logging is not None:
+        configure_logging(*logging)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:

@@ -7,9 +7,14 @@ import sys
 
 import structlog
 
+# The arguments of the last configure_logging() call: helper processes log the same way.
+_configured: tuple[str, bool] | None = None
+
 
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
     """Route structlog and the standard library through one JSON (or console) renderer."""
+    global _configured
+    _configured = (level, json)
     shared = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -40,6 +45,11 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     root.setLevel(level.upper())
     for noisy in ("httpx", "httpcore", "chromadb", "bm25s", "sentence_transformers", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def logging_configuration() -> tuple[str, bool] | None:
+    """How this process's logging was configured (level, json), None if it was not."""
+    return _configured
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
