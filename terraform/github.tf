@@ -1,8 +1,8 @@
 # GitHub Actions reaches AWS through OIDC: no stored key anywhere. Roles:
 # - deploy (.github/workflows/deploy.yml): trusted only for this repository's main branch and
 #   its `production` environment (restrict that environment to main in the repository's
-#   settings); pushes the images, runs the migrate task, rolls the services, mirrors to
-#   CodeCommit. Nothing else.
+#   settings); pushes the images, runs the one-off migrate and reindex tasks, rolls the
+#   services, mirrors to CodeCommit. Nothing else.
 # - terraform-plan / terraform-apply (.github/workflows/terraform.yml, create_terraform_ci_roles):
 #   read-only plans for pull requests, applies from the protected `production-infra` environment.
 
@@ -126,10 +126,15 @@ data "aws_iam_policy_document" "github_deploy" {
     }
   }
 
+  # The one-off tasks: `chatgepeto migrate` (its own definition) and `chatgepeto reindex` (the
+  # worker's definition, command overridden).
   statement {
-    sid       = "RunTheMigrateTask"
-    actions   = ["ecs:RunTask"]
-    resources = ["${local.ecs_arn_prefix}:task-definition/${local.name}-migrate:*"]
+    sid     = "RunTheOneOffTasks"
+    actions = ["ecs:RunTask"]
+    resources = [
+      "${local.ecs_arn_prefix}:task-definition/${local.name}-migrate:*",
+      "${local.ecs_arn_prefix}:task-definition/${local.name}-worker:*",
+    ]
 
     condition {
       test     = "ArnEquals"

@@ -34,12 +34,12 @@ output "migrate_task_definition_family" {
 }
 
 output "private_subnet_ids" {
-  description = "Private subnets of the tasks (the deploy workflow's PRIVATE_SUBNETS, for the migrate task)"
+  description = "Private subnets of the tasks (the deploy workflow's PRIVATE_SUBNETS, for the one-off migrate and reindex tasks)"
   value       = module.vpc.private_subnets
 }
 
 output "migrate_security_group_id" {
-  description = "Security group the migrate task runs with, the API's: it reaches the database (the deploy workflow's TASK_SECURITY_GROUP)"
+  description = "Security group the one-off tasks (migrate, reindex) run with, the API's: it reaches the database and Chroma (the deploy workflow's TASK_SECURITY_GROUP)"
   value       = module.api.security_group_id
 }
 

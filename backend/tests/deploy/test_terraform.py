@@ -465,3 +465,20 @@ def test_checkov_skips_carry_a_reason():
                 assert match, f"{path.name}: {line.strip()}"
                 assert len(match.group(2).strip()) >= 30, f"{path.name}: {line.strip()}"
     assert skips
+
+
+def test_the_deploy_role_runs_only_the_one_off_tasks(tf):
+    policy = resources(tf, "data", "aws_iam_policy_document")["github_deploy"]
+    statements = {attr(s, "sid"): s for s in policy["statement"]}
+    run = statements["RunTheOneOffTasks"]
+    assert attr(run, "actions") == ["ecs:RunTask"]
+    # migrate, and reindex with the worker's definition: no other family, no wildcard.
+    assert attr(run, "resources") == [
+        "${local.ecs_arn_prefix}:task-definition/${local.name}-migrate:*",
+        "${local.ecs_arn_prefix}:task-definition/${local.name}-worker:*",
+    ]
+    (condition,) = run["condition"]
+    assert attr(condition, "variable") == "ecs:cluster"
+    assert attr(condition, "values") == ["${module.ecs_cluster.arn}"]
+    runs = [s for s in policy["statement"] if "ecs:RunTask" in attr(s, "actions")]
+    assert runs == [run]

@@ -20,6 +20,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[3]
 WORKFLOWS = REPO / ".github" / "workflows"
+ONE_OFF_SCRIPT = ".github/scripts/one-off-task.sh"
 FILES = sorted(WORKFLOWS.glob("*.y*ml"))
 
 ROLE_ACTION = "aws-actions/configure-aws-credentials"
@@ -283,20 +284,35 @@ def test_deploy_rolls_every_service_and_waits_for_it(deploy):
     assert deploy["env"]["ECS_CLUSTER"] == "chatgepeto"
 
 
+def _one_off(job: dict[str, Any], command: str) -> int:
+    """The index of the step that runs `command` as a one-off task."""
+    return next(
+        i
+        for i, step in enumerate(steps(job))
+        if ONE_OFF_SCRIPT in step.get("run", "") and command in step["run"]
+    )
+
+
+def test_one_off_tasks_wait_and_fail_on_a_failed_exit():
+    script = (REPO / ONE_OFF_SCRIPT).read_text()
+    assert "aws ecs run-task" in script and "--launch-type FARGATE" in script
+    assert "aws ecs wait tasks-stopped" in script
+    assert "exitCode" in script and "exit 1" in script
+    assert 'assignPublicIp: "DISABLED"' in script
+    assert (REPO / ONE_OFF_SCRIPT).stat().st_mode & 0o111  # executable
+
+
 def test_deploy_migrates_before_the_api_rolls_and_fails_on_a_failed_migration(deploy):
     job = deploy["jobs"]["deploy"]
     names = [step.get("name", "") for step in steps(job)]
-    migrate = next(
-        i for i, step in enumerate(steps(job)) if "aws ecs run-task" in step.get("run", "")
-    )
+    migrate = _one_off(job, "chatgepeto migrate")
     api = next(
         i for i, step in enumerate(steps(job)) if step.get("with", {}).get("service") == SERVICES[0]
     )
     assert migrate < api, names
     script = steps(job)[migrate]["run"]
-    assert '"chatgepeto", "migrate"' in script
-    assert "aws ecs wait tasks-stopped" in script
-    assert "exitCode" in script and "exit 1" in script
+    assert '"$MIGRATE_CONTAINER" chatgepeto migrate' in script
+    assert "exit 1" in script
     registered = steps(job)[migrate]["env"]["TASK_DEFINITION"]
     assert registered == "${{ steps.register-migrate.outputs.task-definition-arn }}"
     register = next(step for step in steps(job) if step.get("id") == "register-migrate")
@@ -305,6 +321,26 @@ def test_deploy_migrates_before_the_api_rolls_and_fails_on_a_failed_migration(de
     assert render["with"]["task-definition"].endswith("/chatgepeto-migrate.json")
     for variable in ["vars.PRIVATE_SUBNETS", "vars.TASK_SECURITY_GROUP"]:
         assert any(variable in value for value in steps(job)[migrate]["env"].values())
+
+
+def test_deploy_reindexes_with_the_new_worker_definition(deploy):
+    job = deploy["jobs"]["deploy"]
+    reindex = _one_off(job, "chatgepeto reindex")
+    worker = next(
+        i for i, step in enumerate(steps(job)) if step.get("with", {}).get("service") == SERVICES[1]
+    )
+    frontend = next(
+        i for i, step in enumerate(steps(job)) if step.get("with", {}).get("service") == SERVICES[2]
+    )
+    assert worker < reindex < frontend
+    assert steps(job)[worker]["id"] == "deploy-worker"
+    step = steps(job)[reindex]
+    assert (
+        step["env"]["TASK_DEFINITION"] == "${{ steps.deploy-worker.outputs.task-definition-arn }}"
+    )
+    assert '"$WORKER_CONTAINER" chatgepeto reindex' in step["run"]
+    for variable in ["vars.PRIVATE_SUBNETS", "vars.TASK_SECURITY_GROUP"]:
+        assert any(variable in value for value in step["env"].values())
 
 
 def test_deploy_mirrors_to_codecommit_with_the_role(deploy):
