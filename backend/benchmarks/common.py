@@ -691,13 +691,13 @@ def build_data(
             t_add = time.perf_counter()
             batch = 2000
             for model in services.vectors.models:
-                store = services.vectors._store(collection_id, model)
+                collection = services.vectors.collection(collection_id, model)
                 matrix = pool_vectors[model]
                 for start in range(0, len(all_ids), batch):
                     end = min(start + batch, len(all_ids))
                     composed = np.stack([matrix[s].mean(axis=0) for s in all_sentences[start:end]])
                     composed /= np.linalg.norm(composed, axis=1, keepdims=True)
-                    store._collection.upsert(
+                    collection.upsert(
                         ids=all_ids[start:end],
                         embeddings=composed,
                         metadatas=metadatas[start:end],
@@ -813,12 +813,12 @@ def profile_search(
                 q = questions[i % len(questions)]
                 for model in services.vectors.models:
                     encoder = services.vectors._encoders[model].get()
-                    store = services.vectors._store(collection_id, model)
+                    collection = services.vectors.collection(collection_id, model)
                     with timer.time(f"embed_query[{model}]"):
                         vector = encoder.embed_query(q)
                     # As VectorIndex.search: ids and distances only, no count() first.
                     with timer.time(f"chroma_query[{model}]"):
-                        store._collection.query(
+                        collection.query(
                             query_embeddings=[vector], n_results=depth, include=["distances"]
                         )
                 with timer.time("lexical_version_sql"), services.sessions() as session:

@@ -63,7 +63,7 @@ def test_every_model_stores_every_chunk_in_slices(tmp_path):
         assert sorted(len(s) for s in encoder.slices) == [2, 4, 4]
     for model in ("a", "b"):
         assert index.count("col", model) == 10
-    got = index._store("col", "a")._collection.get(ids=["c3"], include=["metadatas"])
+    got = index.collection("col", "a").get(ids=["c3"], include=["metadatas"])
     assert got["metadatas"][0]["page"] == 2
 
 

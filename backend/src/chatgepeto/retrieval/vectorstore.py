@@ -90,8 +90,8 @@ class VectorIndex:
             raise ValueError("at least one embedding model is needed")
         self._client = _Lazy(client_factory)
         self._encoders = {slug: _Lazy(factory) for slug, factory in encoders.items()}
-        self._stores: dict[tuple[str, str], Any] = {}
-        self._stores_lock = threading.Lock()
+        self._collections: dict[tuple[str, str], Any] = {}
+        self._collections_lock = threading.Lock()
         self.slice_size = slice_size
         # Search: one thread per model, every model's query at once.
         self._pool = ThreadPoolExecutor(max_workers=len(encoders), thread_name_prefix="embed")
@@ -124,23 +124,24 @@ class VectorIndex:
     def collection_name(self, collection_id: str, model: str | None = None) -> str:
         return f"cg-{collection_id}-{model or self.models[0]}"
 
-    def _store(self, collection_id: str, model: str) -> Any:
-        key = (collection_id, model)
-        store = self._stores.get(key)
-        if store is None:
-            from langchain_chroma import Chroma
+    def collection(self, collection_id: str, model: str) -> Any:
+        """The Chroma collection of one ChatGepeto collection and model, created if missing.
 
-            with self._stores_lock:
-                store = self._stores.get(key)
-                if store is None:
-                    store = Chroma(
-                        collection_name=self.collection_name(collection_id, model),
-                        embedding_function=self._encoders[model].get(),
-                        client=self.client,
-                        collection_configuration={"hnsw": {"space": "cosine"}},
+        Vectors come from our encoders (no Chroma embedding function); cosine distance.
+        """
+        key = (collection_id, model)
+        found = self._collections.get(key)
+        if found is None:
+            with self._collections_lock:
+                found = self._collections.get(key)
+                if found is None:
+                    found = self.client.get_or_create_collection(
+                        name=self.collection_name(collection_id, model),
+                        embedding_function=None,
+                        configuration={"hnsw": {"space": "cosine"}},
                     )
-                    self._stores[key] = store
-        return store
+                    self._collections[key] = found
+        return found
 
     def _each_model(self, models: Sequence[str], work: Callable[[str], Any]) -> dict[str, Any]:
         """Run `work(model)` for every model, concurrently when there are several.
@@ -165,7 +166,7 @@ class VectorIndex:
         models = list(models) if models is not None else self.models
         return VectorWriter(
             self,
-            {model: self._store(collection_id, model)._collection for model in models},
+            {model: self.collection(collection_id, model) for model in models},
             slice_size or self.slice_size,
         )
 
@@ -208,7 +209,7 @@ class VectorIndex:
         """The k nearest chunks for each model, best first (models searched concurrently)."""
 
         def nearest(model: str) -> list[DenseHit]:
-            collection = self._store(collection_id, model)._collection
+            collection = self.collection(collection_id, model)
             # An empty collection answers with no ids (no count() first: it costs a scan).
             vector = self._encoder(model).embed_query(query)
             found = collection.query(query_embeddings=[vector], n_results=k, include=["distances"])
@@ -221,11 +222,11 @@ class VectorIndex:
 
     def delete_document(self, collection_id: str, document_id: str) -> None:
         for model in self.models:
-            self._store(collection_id, model).delete(where={"document_id": document_id})
+            self.collection(collection_id, model).delete(where={"document_id": document_id})
 
     def drop_collection(self, collection_id: str) -> None:
         for model in self.models:
-            self._stores.pop((collection_id, model), None)
+            self._collections.pop((collection_id, model), None)
             try:
                 self.client.delete_collection(self.collection_name(collection_id, model))
             except Exception as exc:
@@ -236,7 +237,7 @@ class VectorIndex:
     def count(self, collection_id: str, model: str | None = None) -> int:
         """Vectors of the collection for one model, or the most any model holds."""
         models = [model] if model else self.models
-        return max(int(self._store(collection_id, m)._collection.count()) for m in models)
+        return max(int(self.collection(collection_id, m).count()) for m in models)
 
     def heartbeat(self) -> None:
         """Raise if the vector store cannot be reached."""
