@@ -231,8 +231,12 @@ def fake_groq() -> Iterator[FakeGroq]:
 
 
 @pytest.fixture
-def make_app(embeddings):
-    """Build apps (several may share a data folder, as after a restart); all closed at the end."""
+def make_app(embeddings, database_url):
+    """Build apps (several may share a data folder, as after a restart); all closed at the end.
+
+    Depending on `database_url` makes pytest close the apps, and wait for their ingestion
+    jobs, before it drops the test's PostgreSQL schema (a job still writing deadlocked it).
+    """
     from chatgepeto.app import create_app
     from chatgepeto.services import build_services
 
