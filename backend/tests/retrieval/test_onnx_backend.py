@@ -118,6 +118,33 @@ def test_concurrent_exports_run_once_and_are_reused(tmp_path, monkeypatch):
     assert prepare_models(settings) == []
 
 
+def test_prepare_models_deletes_stale_exports_of_the_same_model_only(tmp_path, monkeypatch):
+    def fake_export(source, backend, folder):
+        (folder / ONNX_FILES[backend]).parent.mkdir(parents=True)
+        (folder / ONNX_FILES[backend]).write_bytes(b"onnx")
+        (folder / "chatgepeto-export.json").write_text("{}")
+
+    monkeypatch.setattr(emb, "_export_into", fake_export)
+    current = export_onnx("minilm", "onnx-int8", tmp_path)
+    fingerprint = current.name.rsplit("-", 1)[1]
+    older = tmp_path / current.name.replace(fingerprint, "0" * len(fingerprint))
+    fp32 = tmp_path / f"minilm-onnx-{fingerprint}"  # another backend: still in use elsewhere
+    foreign = tmp_path / f"minilm-onnx-int8-{'1' * len(fingerprint)}"  # not an export of ours
+    for folder in (older, fp32):
+        folder.mkdir()
+        (folder / "chatgepeto-export.json").write_text("{}")
+    foreign.mkdir()
+    settings = Settings(
+        _env_file=None,
+        model_cache_dir=tmp_path,
+        embedding_model="minilm",
+        embedding_backend="onnx-int8",
+    )
+    assert prepare_models(settings) == [current]
+    assert not older.exists()
+    assert fp32.is_dir() and foreign.is_dir() and (current / ONNX_FILES["onnx-int8"]).is_file()
+
+
 def test_a_failed_export_leaves_nothing(tmp_path, monkeypatch):
     def broken_export(source, backend, folder):
         (folder / "onnx").mkdir()

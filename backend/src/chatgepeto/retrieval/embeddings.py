@@ -211,7 +211,7 @@ def export_onnx(name: str, backend: str, cache_dir: Path) -> Path:
     Export happens into a temporary folder renamed into place when complete, under a file
     lock: two processes starting at once export once, and a crash leaves no half folder. The
     folder name carries a fingerprint of the source model and of the recipe, so a changed
-    model is exported anew (old folders can be deleted).
+    model is exported anew (`prepare_models` deletes the stale folders).
     """
     backend = check_backend(backend)
     if backend == TORCH:
@@ -243,12 +243,37 @@ def export_onnx(name: str, backend: str, cache_dir: Path) -> Path:
 
 def prepare_models(settings: Settings) -> list[Path]:
     """Export the ONNX models the settings name (EMBEDDING_MODEL, EMBEDDING_BACKEND) into
-    MODEL_CACHE_DIR, without loading them; the folders, none for torch or multilingual."""
-    return [
+    MODEL_CACHE_DIR, without loading them, and delete their stale exports (same model and
+    backend, older fingerprint); the folders, none for torch or multilingual."""
+    folders = [
         export_onnx(name, settings.embedding_backend, settings.model_cache_path)
         for name in settings.embedding_models
         if effective_backend(name, settings.embedding_backend) != TORCH
     ]
+    for folder in folders:
+        prune_stale_exports(folder)
+    return folders
+
+
+def prune_stale_exports(current: Path) -> list[Path]:
+    """Delete the exports of the same model and backend as `current` with another fingerprint
+    (made from an older model or recipe: nothing new loads them); the folders deleted.
+
+    A process already running keeps the model it loaded: ONNX Runtime reads the file whole.
+    """
+    prefix = current.name.rsplit("-", 1)[0] + "-"
+    stale = [
+        folder
+        for folder in current.parent.iterdir()
+        if folder.is_dir()
+        and folder != current
+        and folder.name.startswith(prefix)
+        and len(folder.name) == len(current.name)  # slug-backend-<10 hex digits>
+        and (folder / "chatgepeto-export.json").is_file()
+    ]
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return stale
 
 
 def _export_into(source: Path, backend: str, folder: Path) -> None:
