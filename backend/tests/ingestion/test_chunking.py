@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from chatgepeto.ingestion.chunking import ChunkRecord, chunk_id, chunk_pages
+from chatgepeto.ingestion.chunking import Chunker, ChunkRecord, chunk_id
 from chatgepeto.ingestion.loaders import Page
 
 SENTENCES = [
@@ -27,14 +27,15 @@ def long_text(paragraphs: int, seed: int = 0) -> str:
 
 
 def chunk(pages: list[Page], **kwargs) -> list[ChunkRecord]:
-    return chunk_pages(
-        pages,
+    """A document's chunks, its pages given one by one as ingestion does."""
+    chunker = Chunker(
         document_id="doc-1",
         collection_id="col-1",
         filename="biologia.pdf",
         content_sha256="ab" * 32,
         **kwargs,
     )
+    return [record for page in pages for record in chunker.add(page)]
 
 
 def assert_exact(records: list[ChunkRecord], pages: list[Page]) -> None:

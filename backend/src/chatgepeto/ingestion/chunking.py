@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -88,28 +87,6 @@ class Chunker:
                 )
             )
         return records
-
-
-def chunk_pages(
-    pages: Iterable[Page],
-    *,
-    document_id: str,
-    collection_id: str,
-    filename: str,
-    content_sha256: str,
-    chunk_size: int = 1000,
-    chunk_overlap: int = 150,
-) -> list[ChunkRecord]:
-    """Chunk every page on its own, numbering chunks across the whole document from 0."""
-    chunker = Chunker(
-        document_id=document_id,
-        collection_id=collection_id,
-        filename=filename,
-        content_sha256=content_sha256,
-        chunk_size=chunk_size,
-        chunk_overlap=chunk_overlap,
-    )
-    return [record for page in pages for record in chunker.add(page)]
 
 
 def _locate(page_text: str, chunk: str, hint: int, previous_start: int) -> int:
