@@ -68,7 +68,7 @@ def build_services(
     # (slice, model) task per core. Measured on 2 cores (docs/benchmarks.md): more threads per
     # encoder oversubscribed the cores (search p95 several times slower under load) and
     # embedded a book more slowly than two single-threaded tasks.
-    threads = settings.embedding_threads
+    threads = settings.embedding_threads or 1
     encoders = {
         model_slug(name, settings.embedding_backend): (
             (lambda: embeddings)

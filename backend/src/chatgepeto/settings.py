@@ -72,8 +72,8 @@ class Settings(BaseSettings):
     # Intra-op threads of each encoder (torch, ONNX Runtime, numpy). Parallelism comes from
     # running encoders at once instead: a search runs its models together, and ingestion runs
     # CPUs / EMBEDDING_THREADS embedding tasks at once. 1 was fastest on 2 cores both for
-    # search under load and for ingestion (docs/benchmarks.md).
-    embedding_threads: int = Field(default=1, ge=1, le=256)
+    # search under load and for ingestion (docs/benchmarks.md). 0, the old default, means 1.
+    embedding_threads: int = Field(default=1, ge=0, le=256)
     # Where ONNX exports of the models are kept (exported once, on first use or by
     # `chatgepeto prepare-models`, shared by every data folder); when empty,
     # $XDG_CACHE_HOME/chatgepeto/models (~/.cache/chatgepeto/models).

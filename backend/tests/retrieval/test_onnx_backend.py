@@ -74,9 +74,10 @@ def test_backend_settings(tmp_path, monkeypatch):
     for bad in ("int8", "ONNX", "openvino"):
         with pytest.raises(ValidationError):
             Settings(_env_file=None, embedding_backend=bad)
-    for bad in (0, -1):
-        with pytest.raises(ValidationError):
-            Settings(_env_file=None, embedding_threads=bad)
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, embedding_threads=-1)
+    # The old default (an .env copied from an older .env.example) still starts: it means 1.
+    assert Settings(_env_file=None, embedding_threads=0).embedding_threads == 0
 
 
 def test_concurrent_exports_run_once_and_are_reused(tmp_path, monkeypatch):
