@@ -236,6 +236,9 @@ describe("ChatGepeto in a browser", () => {
     const lengths = new Set<number>();
     for (let i = 0; i < 6; i++) {
       await page.getByTestId("new-chat").click();
+      // The new conversation is empty before asking: `ask` counts the answers already shown,
+      // and a previous answer still on screen made it wait for an answer that never came.
+      await expect.poll(() => page.getByTestId("assistant-message").count()).toBe(0);
       const ms = await ask(`${QUESTION} (${i + 1})`);
       if (i > 0) firstQuestion.push(ms);
       while ((await lastAnswer().getAttribute("data-state")) !== "done") {
