@@ -206,14 +206,16 @@ class Project:
 
     def submit(self, path: Path) -> tuple[float, list[str], list[dict[str, Any]]]:
         """Stage, register and run the jobs of one file: (seconds, job ids, upload items)."""
-        from chatgepeto.ingestion.uploads import register_files, stage_file
+        from chatgepeto.ingestion.uploads import register_local_file
 
         started = time.perf_counter()
-        with tempfile.TemporaryDirectory() as tmp, path.open("rb") as fh:
-            staged = stage_file(fh, path.name, Path(tmp), self.svc.settings.max_upload_bytes)
-            items, jobs = register_files(
-                self.svc.sessions, self.svc.files, self.collection_id, [staged]
-            )
+        items, jobs = register_local_file(
+            self.svc.sessions,
+            self.svc.files,
+            self.collection_id,
+            path,
+            self.svc.settings.max_upload_bytes,
+        )
         for job_id in jobs:
             outcome = self.svc.ingestor.run_job(job_id)
             if outcome != "ready":

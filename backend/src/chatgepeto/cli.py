@@ -245,7 +245,7 @@ def ingest(paths: tuple[Path, ...], collection_name: str) -> None:
     """Ingest files (or folders of PDF/DOCX/MD/TXT files) into a collection."""
     from chatgepeto.errors import ChatGepetoError
     from chatgepeto.ingestion.filetypes import SUPPORTED_EXTENSIONS
-    from chatgepeto.ingestion.uploads import register_files, stage_file
+    from chatgepeto.ingestion.uploads import register_local_file
     from chatgepeto.services import build_services
     from chatgepeto.storage.models import Document
 
@@ -265,9 +265,9 @@ def ingest(paths: tuple[Path, ...], collection_name: str) -> None:
     failures = 0
     for path in files:
         try:
-            with tempfile.TemporaryDirectory() as tmp, path.open("rb") as fh:
-                staged = stage_file(fh, path.name, Path(tmp), settings.max_upload_bytes)
-                items, jobs = register_files(svc.sessions, svc.files, collection_id, [staged])
+            items, jobs = register_local_file(
+                svc.sessions, svc.files, collection_id, path, settings.max_upload_bytes
+            )
         except ChatGepetoError as exc:
             click.echo(f"✗ {path.name}: {exc.message}", err=True)
             failures += 1

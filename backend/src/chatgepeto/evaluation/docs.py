@@ -7,7 +7,6 @@ the answer's pages. Documents go through the real ingestion pipeline, timed.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,7 +17,7 @@ from sqlalchemy import select
 from chatgepeto.evaluation.beir import read_jsonl
 from chatgepeto.evaluation.metrics import mrr_at, ndcg_at, recall_at
 from chatgepeto.ingestion.filetypes import SUPPORTED_EXTENSIONS
-from chatgepeto.ingestion.uploads import register_files, stage_file
+from chatgepeto.ingestion.uploads import register_local_file
 from chatgepeto.services import Services
 from chatgepeto.storage.db import session_scope
 from chatgepeto.storage.models import Collection, Document
@@ -45,9 +44,9 @@ def ingest_files(
         collection_id = collection.id
     timings: dict[str, float] = {}
     for path in paths:
-        with tempfile.TemporaryDirectory() as tmp, path.open("rb") as fh:
-            staged = stage_file(fh, path.name, Path(tmp), svc.settings.max_upload_bytes)
-            items, jobs = register_files(svc.sessions, svc.files, collection_id, [staged])
+        items, jobs = register_local_file(
+            svc.sessions, svc.files, collection_id, path, svc.settings.max_upload_bytes
+        )
         started = time.perf_counter()
         for job_id in jobs:
             svc.ingestor.run_job(job_id)

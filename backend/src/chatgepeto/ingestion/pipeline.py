@@ -196,7 +196,7 @@ class Ingestor:
         )
         records: list[ChunkRecord] = []
         lexical: list[tuple[str, str]] = []  # (language, BM25 terms) of each chunk
-        page_numbers: list[int] = []
+        last_page: int | None = None  # pages arrive in order
         # Vectors left by an earlier attempt that stopped halfway (a killed worker) would be
         # overwritten by the same ids, but not those of chunks that no longer exist (settings
         # changed in between): start from none.
@@ -217,8 +217,7 @@ class Ingestor:
                 for r in new:
                     language = detect_language(r.text)
                     lexical.append((language, " ".join(analyze(r.text, language))))
-                if page.number is not None:
-                    page_numbers.append(page.number)
+                last_page = page.number if page.number is not None else last_page
                 progress(writer.done, writer.submitted)
             if not records:
                 raise DocumentError("No text could be extracted from this document.", "no_text")
@@ -251,7 +250,7 @@ class Ingestor:
             if content_type == PDF and read[1]:
                 document.pages = read[1]
             else:
-                document.pages = max(page_numbers) if page_numbers else None
+                document.pages = last_page
             document.chunks = len(records)
             session.execute(
                 update(Collection)

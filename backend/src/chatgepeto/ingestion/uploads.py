@@ -129,6 +129,20 @@ def register_files(
     return items, new_jobs
 
 
+def register_local_file(
+    sessions: sessionmaker[Session],
+    files: FileStore,
+    collection_id: str,
+    path: Path,
+    max_bytes: int,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Stage a file from disk as an upload is staged and register it (CLI, evaluation,
+    benchmarks): the upload items and the ids of the jobs to run, as `register_files`."""
+    with tempfile.TemporaryDirectory() as tmp, path.open("rb") as fh:
+        staged = stage_file(fh, path.name, Path(tmp), max_bytes)
+        return register_files(sessions, files, collection_id, [staged])
+
+
 def _item(document: Document, job_id: str | None, *, duplicate: bool) -> dict[str, Any]:
     return {
         "id": document.id,

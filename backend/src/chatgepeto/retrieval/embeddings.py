@@ -55,6 +55,8 @@ INT8_OPS = ("MatMul",)
 # Files of a model folder the exported copy needs not (the weights are in the .onnx file).
 _WEIGHT_FILES = re.compile(r"(\.safetensors|\.bin|\.h5|\.msgpack|\.onnx|\.onnx_data|\.ckpt)$")
 _WEIGHT_DIRS = {"onnx", "openvino", ".git", ".cache"}
+# The fingerprint that ends an export folder's name (see `_fingerprint`).
+_EXPORT_NAME = re.compile(r"[0-9a-f]{10}")
 
 
 def available_cpus() -> int:
@@ -217,7 +219,7 @@ def export_onnx(name: str, backend: str, cache_dir: Path) -> Path:
     if backend == TORCH:
         raise ValueError("the torch backend needs no export")
     source = _local_source(name)
-    target = cache_dir / f"{model_slug(name)}-{backend}-{_fingerprint(source)}"
+    target = cache_dir / f"{_export_prefix(name, backend)}{_fingerprint(source)}"
     if (target / ONNX_FILES[backend]).is_file():
         return target
     from filelock import FileLock
@@ -245,35 +247,39 @@ def prepare_models(settings: Settings) -> list[Path]:
     """Export the ONNX models the settings name (EMBEDDING_MODEL, EMBEDDING_BACKEND) into
     MODEL_CACHE_DIR, without loading them, and delete their stale exports (same model and
     backend, older fingerprint); the folders, none for torch or multilingual."""
-    folders = [
-        export_onnx(name, settings.embedding_backend, settings.model_cache_path)
-        for name in settings.embedding_models
-        if effective_backend(name, settings.embedding_backend) != TORCH
-    ]
-    for folder in folders:
-        prune_stale_exports(folder)
+    backend = settings.embedding_backend
+    folders = []
+    for name in settings.embedding_models:
+        if effective_backend(name, backend) != TORCH:
+            folders.append(export_onnx(name, backend, settings.model_cache_path))
+            prune_stale_exports(folders[-1], name, backend)
     return folders
 
 
-def prune_stale_exports(current: Path) -> list[Path]:
-    """Delete the exports of the same model and backend as `current` with another fingerprint
-    (made from an older model or recipe: nothing new loads them); the folders deleted.
+def prune_stale_exports(current: Path, name: str, backend: str) -> list[Path]:
+    """Delete the exports of `name` for `backend` beside `current`, its export now (made from
+    an older model or recipe: nothing new loads them); the folders deleted.
 
     A process already running keeps the model it loaded: ONNX Runtime reads the file whole.
     """
-    prefix = current.name.rsplit("-", 1)[0] + "-"
+    prefix = _export_prefix(name, backend)
     stale = [
         folder
         for folder in current.parent.iterdir()
         if folder.is_dir()
         and folder != current
         and folder.name.startswith(prefix)
-        and len(folder.name) == len(current.name)  # slug-backend-<10 hex digits>
+        and _EXPORT_NAME.fullmatch(folder.name.removeprefix(prefix))
         and (folder / "chatgepeto-export.json").is_file()
     ]
     for folder in stale:
         shutil.rmtree(folder, ignore_errors=True)
     return stale
+
+
+def _export_prefix(name: str, backend: str) -> str:
+    """Export folders are named `<model slug>-<backend>-<fingerprint>`."""
+    return f"{model_slug(name)}-{check_backend(backend)}-"
 
 
 def _export_into(source: Path, backend: str, folder: Path) -> None:
