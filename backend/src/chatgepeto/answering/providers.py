@@ -44,6 +44,15 @@ class BudgetExhausted(Exception):
     """The answer's time budget for LLM calls is spent."""
 
 
+class StreamEndedEarly(Exception):
+    """The provider's stream ended without saying it had finished (no `finish_reason`).
+
+    The SDKs end their iteration quietly when the connection closes cleanly before `[DONE]`,
+    or leave out half an SSE line at the end: without this check a truncated answer would be
+    presented as a complete one.
+    """
+
+
 def remaining_budget() -> float | None:
     deadline = DEADLINE.get()
     return None if deadline is None else deadline - time.monotonic()
@@ -105,14 +114,18 @@ class Provider:
                     pool=min(self.timeout.pool or remaining, remaining),
                 )
             with self.breaker.calling():
-                started = False
+                started = finished = False
                 for chunk in self.chat.stream(prompt, **kwargs):
+                    # Every complete stream ends with a chunk carrying `finish_reason`.
+                    finished = finished or bool(chunk.response_metadata.get("finish_reason"))
                     # Hold back empty leading chunks (the role chunk): the fallback decision
                     # is made on the first real token.
                     if not started and not chunk.content:
                         continue
                     started = True
                     yield ProviderChunk(self.name, self.model, chunk)
+                if not finished:
+                    raise StreamEndedEarly(f"{self.name}'s stream ended before the answer did")
 
 
 def _retry_rules(response: httpx.Response) -> None:
