@@ -53,7 +53,8 @@ def test_an_early_end_is_an_error_after_the_text_sent(ask_through, ending):
     assert "text-delta" in types and "error" in types, types
     assert "finish" not in types, types
     assert types.index("error") > max(i for i, t in enumerate(types) if t == "text-delta")
-    streamed = "".join(p["delta"] for p in parts if isinstance(p, dict) and p["type"] == "text-delta")
+    deltas = [p for p in parts if isinstance(p, dict) and p["type"] == "text-delta"]
+    streamed = "".join(p["delta"] for p in deltas)
     assert streamed == "".join(TOKENS)
     conversation_id = parts[0]["messageMetadata"]["conversation_id"]
     stored = client.get(f"/api/conversations/{conversation_id}").get_json()["messages"]
@@ -66,7 +67,7 @@ def test_an_early_end_is_an_error_after_the_text_sent(ask_through, ending):
 
 def test_a_proper_ending_is_a_finished_answer(ask_through):
     with RawLLM(TOKENS, ending="done") as raw:
-        client, response = ask_through(raw)
+        _, response = ask_through(raw)
         parts = parse_sse(response.get_data(as_text=True))
     types = _types(parts)
     assert "finish" in types and "error" not in types, types
