@@ -214,3 +214,33 @@ def test_unknown_document_and_job_are_404(client):
     assert client.get("/api/documents/nope").status_code == 404
     assert client.get("/api/documents/nope/file").status_code == 404
     assert client.get("/api/jobs/nope").status_code == 404
+
+
+def test_listing_by_ids_returns_only_those_documents_of_the_collection(client):
+    collection_id = create_collection(client)
+    other_id = create_collection(client, "Outra")
+    items = upload(
+        client,
+        collection_id,
+        ("a.md", b"# Mitose\n\nA mitose divide a celula."),
+        ("b.md", b"# Meiose\n\nA meiose gera gametas."),
+        ("c.txt", b"Fotossintese produz glicose."),
+    ).get_json()["items"]
+    elsewhere = upload(client, other_id, ("d.txt", b"Deriva genetica.")).get_json()["items"][0]
+    for item in [*items, elsewhere]:
+        wait_for_document(client, item["id"])
+    url = f"/api/collections/{collection_id}/documents"
+
+    def listed(*ids: str) -> set[str]:
+        response = client.get(url, query_string=[("ids", i) for i in ids])
+        assert response.status_code == 200, response.get_json()
+        return {d["id"] for d in response.get_json()["items"]}
+
+    a, b, c = (i["id"] for i in items)
+    assert listed() == {a, b, c}
+    assert listed(a, c) == {a, c}
+    # Another collection's document and unknown ids are simply not there.
+    assert listed(b, elsewhere["id"], "nope") == {b}
+    too_many = client.get(url, query_string=[("ids", f"d{n}") for n in range(101)])
+    assert too_many.status_code == 422
+    assert too_many.get_json()["error"]["code"]

@@ -21,6 +21,7 @@ from chatgepeto.api.collections import get_collection_or_404
 from chatgepeto.api.schemas import (
     CollectionPath,
     DocumentList,
+    DocumentListQuery,
     DocumentOut,
     DocumentPath,
     ErrorOut,
@@ -98,16 +99,18 @@ def upload_documents(path: CollectionPath, form: UploadForm):
     return {"items": items}, 202 if new_jobs else 200
 
 
-@bp.get("/collections/<collection_id>/documents", responses={200: DocumentList, 404: ErrorOut})
-def list_documents(path: CollectionPath):
-    """List a collection's documents, newest first."""
+@bp.get(
+    "/collections/<collection_id>/documents",
+    responses={200: DocumentList, 404: ErrorOut, 422: ErrorOut},
+)
+def list_documents(path: CollectionPath, query: DocumentListQuery):
+    """List a collection's documents, newest first; with `ids`, only those documents."""
+    stmt = select(Document).where(Document.collection_id == path.collection_id)
+    if query.ids is not None:
+        stmt = stmt.where(Document.id.in_(query.ids))
     with services().sessions() as session:
         get_collection_or_404(session, path.collection_id)
-        documents = session.scalars(
-            select(Document)
-            .where(Document.collection_id == path.collection_id)
-            .order_by(Document.created_at.desc())
-        )
+        documents = session.scalars(stmt.order_by(Document.created_at.desc()))
         return {"items": [document_json(d) for d in documents]}
 
 

@@ -77,6 +77,18 @@ class DocumentList(BaseModel):
     items: list[DocumentOut]
 
 
+# The most documents one listing can be asked for by id (`?ids=a&ids=b`).
+MAX_DOCUMENT_IDS = 100
+
+
+class DocumentListQuery(BaseModel):
+    # Only these documents (those still being processed, for a page that follows them); ids
+    # not in the collection are left out of the answer. Omitted: the whole collection.
+    ids: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(
+        default=None, max_length=MAX_DOCUMENT_IDS
+    )
+
+
 class UploadItem(BaseModel):
     id: str
     filename: str
