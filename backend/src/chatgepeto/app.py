@@ -43,13 +43,12 @@ def create_app(
     services: Services | None = None,
     *,
     start_jobs: bool = True,
-    requeue_interrupted: bool = True,
 ) -> OpenAPI:
     """Build the app: settings → services → request ids, auth, errors, blueprints, metrics.
 
-    With `start_jobs`, queued ingestion jobs start running; `requeue_interrupted` first puts
-    back jobs a stopped process left running (a multi-worker server does that once, before
-    forking, and passes False).
+    With `start_jobs`, the job runner takes up its work: jobs a stopped process left running
+    (once their lease has run out), queued ones, and from then on, every heartbeat, whatever
+    another process leaves behind.
     """
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -96,11 +95,11 @@ def create_app(
     init_proxy(app, settings.proxy_hops)
 
     if start_jobs:
-        if requeue_interrupted:
-            services.jobs.requeue_interrupted()
+        services.jobs.requeue_interrupted()
         queued = services.jobs.submit_queued()
         if queued:
             log.info("queued_jobs_started", count=queued)
+        services.jobs.start()
     return app
 
 

@@ -45,9 +45,7 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
     """Serve the API with gunicorn (gthread workers)."""
     from gunicorn.app.base import BaseApplication
 
-    from chatgepeto.ingestion.jobs import requeue_interrupted
     from chatgepeto.server import WORKER_CLASS
-    from chatgepeto.storage.db import make_engine, make_session_factory
     from chatgepeto.storage.migrate import migrate
 
     settings = _settings(host=host, port=port, workers=workers, threads=threads)
@@ -59,12 +57,9 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
         )
         settings.workers = 1
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    # Once, before the workers start: migrations, and jobs a previous run left half done.
+    # Once, before the workers start. Jobs a previous run left half done are taken up by the
+    # workers' job runners, once their lease runs out (ingestion.pipeline).
     migrate(settings.sqlalchemy_url)
-    engine = make_engine(settings.sqlalchemy_url)
-    if not settings.jobs_on_queue:  # on the RQ queue, workers recover their own jobs
-        requeue_interrupted(make_session_factory(engine))
-    engine.dispose()
     token, generated = settings.ensure_admin_token()
     click.echo(f"ChatGepeto on http://localhost:{settings.port}  (API docs: /api/docs)")
     if generated:
@@ -94,7 +89,7 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
             from chatgepeto.services import build_services
 
             services = build_services(settings, migrate=False)
-            app = create_app(settings, services, requeue_interrupted=False)
+            app = create_app(settings, services)
             threading.Thread(target=services.warm_up, daemon=True, name="warm-up").start()
             return app
 

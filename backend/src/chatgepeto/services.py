@@ -110,6 +110,8 @@ def build_services(
         vectors,
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
+        heartbeat_seconds=settings.job_heartbeat_seconds,
+        max_attempts=len(settings.retry_intervals) + 1,
     )
     return Services(
         settings=settings,

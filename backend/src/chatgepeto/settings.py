@@ -125,9 +125,14 @@ class Settings(BaseSettings):
     job_retry_intervals: str = "10,60,300"
     # A job running longer than this is stopped and retried.
     job_timeout: int = Field(default=3600, ge=10)
-    # A worker running a job beats this often; a job whose worker missed 3 beats (killed,
-    # machine gone) is requeued by another worker, or by the next one to start.
+    # A process running a job (API thread or worker) beats this often; a job whose runner
+    # missed 3 beats (killed, machine gone) is taken up again by any other runner or API
+    # process, at its next beat: within 40 s with the default.
     job_heartbeat_seconds: int = Field(default=10, ge=1, le=600)
+    # `chatgepeto worker` serves Prometheus metrics (jobs, seconds per page, queue depth) on
+    # this port, at /metrics; 0: none.
+    worker_metrics_port: int = Field(default=9101, ge=0, le=65535)
+    worker_metrics_host: str = "0.0.0.0"
 
     max_upload_mb: int = Field(default=50, ge=1)
     max_upload_files: int = Field(default=20, ge=1)

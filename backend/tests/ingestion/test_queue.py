@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -31,12 +30,7 @@ from chatgepeto.settings import Settings
 from chatgepeto.storage.models import Chunk
 
 from conftest import AUTH, create_collection, redis_test_url, upload, wait_for_document
-from utils.documents import make_corrupt_pdf, make_pdf
-
-WORDS = [
-    *("seleção", "natural", "deriva", "genética", "evolução", "população", "alelo", "mutação"),
-    *("hereditariedade", "espécie", "fenótipo", "genótipo", "adaptação", "recombinação"),
-]
+from utils.documents import book_pdf, make_corrupt_pdf
 
 
 @pytest.fixture
@@ -219,15 +213,6 @@ def chroma_ids(settings: Settings, collection_id: str, document_id: str) -> list
     return json.loads(done.stdout)
 
 
-def book_pdf(folder: Path, pages: int) -> bytes:
-    """A made-up textbook long enough that its embedding takes some seconds."""
-    rng = random.Random(pages)
-    texts = [
-        f"Capítulo {i}. " + " ".join(rng.choice(WORDS) for _ in range(450)) for i in range(pages)
-    ]
-    return make_pdf(folder / f"livro-{pages}.pdf", texts).read_bytes()
-
-
 # -- the runner, without a worker -------------------------------------------------------------
 
 
@@ -257,7 +242,8 @@ def test_uploads_go_to_the_queue_not_to_a_thread(make_app, queue_settings, biolo
 
 def test_a_job_whose_worker_died_is_requeued_or_failed(make_app, queue_settings, biology_pdf):
     """The recovery step alone: a job left `started` by a worker that stopped beating."""
-    settings = queue_settings(job_retry_intervals="5")
+    # Beats far apart: this test sweeps by hand, the API process's own sweep stays out of it.
+    settings = queue_settings(job_retry_intervals="5", job_heartbeat_seconds=600)
     app = make_app(settings)
     client = app.test_client()
     svc = app.extensions["chatgepeto"]
@@ -410,7 +396,8 @@ def test_a_worker_killed_halfway_is_replaced_and_the_job_ends_exactly_once(
     make_app, queue_settings, start_worker, tmp_path
 ):
     settings = queue_settings()
-    app = make_app(settings)
+    # No sweep from this API process: the new worker is the one to find the job.
+    app = make_app(settings, start_jobs=False)
     client = app.test_client()
     collection_id = create_collection(client)
     book = book_pdf(tmp_path, 80)

@@ -110,12 +110,27 @@ class Process:
             os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait(10)
 
+    def kill9_main(self) -> None:
+        """`kill -9 <pid>` as a person does it: the main process only, not its children."""
+        assert self.popen is not None
+        os.kill(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(10)
+
     def pids(self) -> list[int]:
         """This process and its children (gunicorn's workers)."""
         assert self.popen is not None
         children = Path(f"/proc/{self.popen.pid}/task/{self.popen.pid}/children")
         kids = [int(p) for p in children.read_text().split()] if children.exists() else []
         return [self.popen.pid, *kids]
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process runs (a zombie waiting for its parent does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
 
 
 def rss_mb(pid: int) -> float:
@@ -157,7 +172,7 @@ class Topology:
             "ANONYMIZED_TELEMETRY": "False",
             "LOG_LEVEL": "WARNING",
             "JOB_QUEUE": self.queue,
-            "JOB_HEARTBEAT_SECONDS": "1",
+            # Heartbeats and leases as a user gets them (10 s, 30 s): no test-only setting.
             "PROXY_HOPS": "1",
             **self.extra_env,
         }

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .stack import AUTH, Topology, fresh_database, rss_mb, wait_until
+from .stack import AUTH, Topology, fresh_database, pid_alive, rss_mb, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1500)]
 
@@ -262,7 +262,12 @@ def test_upload_through_one_api_ask_through_the_other(stack, tmp_path):
     assert {c["document_id"] for c in body["citations"]} & set(ids), body
 
 
+def jobs_check(api) -> dict:
+    return get(f"{api.url}/api/ready", timeout=10).json()["checks"]["jobs"]
+
+
 def test_a_killed_worker_leaves_nothing_half_done(stack, tmp_path):
+    """`kill -9` of the worker mid-ingestion, with the heartbeat and lease a user gets."""
     a, b = stack.apis
     # Long enough that the kill lands mid-ingestion (a 60-page book took ~2 s on ONNX int8).
     textbook = big_pdf(tmp_path / "livro.pdf", pages=240)
@@ -270,22 +275,44 @@ def test_a_killed_worker_leaves_nothing_half_done(stack, tmp_path):
     reference = create_collection(a, "Referência")
     expected = wait_ready_document(a, upload(a, reference, textbook)["id"], timeout=600)["chunks"]
     assert expected > 20
+    assert jobs_check(a)["workers"] == 1 and jobs_check(a)["redis"] == "ok"
 
     collection_id = create_collection(a, "Interrompida")
-    document_id = upload(a, collection_id, textbook)["id"]
+    item = upload(a, collection_id, textbook)
+    document_id = item["id"]
     wait_until(lambda: document(b, document_id)["progress"] >= 0.3, 300, "ingestion halfway", 0.1)
     (worker,) = stack.workers
     FIGURES["worker_rss_mb"] = round(max(rss_mb(p) for p in worker.pids()), 1)
-    worker.kill9()
+    children = worker.pids()[1:]  # RQ's scheduler, the PDF reader
+    assert children
+    worker.kill9_main()
+    killed_at = time.monotonic()
     stack.workers.clear()
-    assert document(a, document_id)["status"] != "ready"
+    assert document(a, document_id)["status"] == "running"
+    # Nothing of the dead worker lives on.
+    wait_until(lambda: not any(pid_alive(p) for p in children), 15, "the worker's children gone")
+
+    # With no worker at all, the API processes put the job back on the queue within a minute,
+    # and say that no worker is there to run it.
+    wait_until(lambda: document(b, document_id)["status"] == "queued", 60, "job back on the queue")
+    FIGURES["killed_worker_job_requeued_s"] = round(time.monotonic() - killed_at, 1)
+    check = wait_until(
+        lambda: (c := jobs_check(b))["workers"] == 0 and c, 90, "/api/ready: no worker alive"
+    )
+    assert check["status"] == "no_workers" and check["redis"] == "ok" and check["queued"] == 1
+
     stack.start_worker("worker-2")
     done = wait_ready_document(b, document_id, timeout=600)
+    FIGURES["killed_worker_job_ready_s"] = round(time.monotonic() - killed_at, 1)
     assert done["chunks"] == expected
+    assert document(a, document_id)["chunks"] == expected  # the other API process sees it too
     assert sql_chunk_count(stack, document_id) == expected
     assert chunk_counts(stack, collection_id) and all(
         n == expected for n in chunk_counts(stack, collection_id)
     )
+    job = get(f"{a.url}/api/jobs/{item['job_id']}").json()
+    assert job["status"] == "ready" and job["attempts"] == 2
+    wait_until(lambda: jobs_check(a)["workers"] == 1, 60, "/api/ready: the new worker alive")
 
 
 def test_extractive_load_on_one_and_two_api_processes(stack):

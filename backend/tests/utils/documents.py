@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -162,3 +163,19 @@ def make_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
     """Write a text file in `encoding` ("utf-8-sig" for a BOM, "cp1252" as Windows does)."""
     path.write_bytes(text.encode(encoding))
     return path
+
+
+BOOK_WORDS = [
+    *("seleção", "natural", "deriva", "genética", "evolução", "população", "alelo", "mutação"),
+    *("hereditariedade", "espécie", "fenótipo", "genótipo", "adaptação", "recombinação"),
+]
+
+
+def book_pdf(folder: Path, pages: int) -> bytes:
+    """A made-up textbook long enough that its embedding takes some seconds."""
+    rng = random.Random(pages)
+    texts = [
+        f"Capítulo {i}. " + " ".join(rng.choice(BOOK_WORDS) for _ in range(450))
+        for i in range(pages)
+    ]
+    return make_pdf(folder / f"livro-{pages}.pdf", texts).read_bytes()

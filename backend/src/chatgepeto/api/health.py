@@ -21,7 +21,11 @@ def health():
 
 @bp.get("/ready")
 def ready():
-    """Readiness: database, vector store, embedding model and LLM provider state."""
+    """Readiness: database, vector store, embedding model, job runner and LLM provider state.
+
+    503 only when the database or the vector store is down. Without a live worker or Redis
+    (with REDIS_URL) answers still work and uploads wait: `checks.jobs` says so, status 200.
+    """
     svc = services()
     checks: dict[str, Any] = {}
     ok = True
@@ -45,6 +49,10 @@ def ready():
         "status": "loaded" if svc.vectors.embeddings_loaded else "not_loaded",
         "name": svc.settings.embedding_model,
     }
+    try:
+        checks["jobs"] = svc.jobs.status()
+    except Exception as exc:  # the database: already reported above
+        checks["jobs"] = {"status": "error", "error": str(exc)[:300]}
     if svc.providers is None:
         checks["llm"] = {"status": "extractive", "providers": []}
     else:

@@ -6,10 +6,12 @@ With REDIS_URL the jobs go to an RQ queue instead (`ingestion.queue`). Either wa
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from chatgepeto.errors import Conflict, NotFound
@@ -33,8 +35,15 @@ class JobRunner(Protocol):
     def requeue_interrupted(self) -> None:
         """Queue again the jobs whose run stopped halfway (a stopped process or worker)."""
 
+    def start(self) -> None:
+        """Keep looking for jobs to take up (stale or forgotten ones) in the background."""
+
     def retry(self, job_id: str) -> None:
-        """Run a failed job again (NotFound, Conflict if it has not failed)."""
+        """Run a failed or stuck job again (NotFound; Conflict if it is queued, done, or
+        running with a live runner)."""
+
+    def status(self) -> dict[str, Any]:
+        """For /api/ready: the runner's kind and state."""
 
     def shutdown(self, wait: bool = False) -> None: ...
 
@@ -73,31 +82,88 @@ def reset_failed(sessions: sessionmaker[Session], job_id: str) -> None:
         )
 
 
-def requeue_interrupted(sessions: sessionmaker[Session]) -> None:
-    """Move jobs and documents left `running` by a stopped process back to `queued`."""
-    with session_scope(sessions) as session:
-        session.execute(update(Job).where(Job.status == "running").values(status="queued"))
-        session.execute(
-            update(Document).where(Document.status == "running").values(status="queued")
+def take_back_stuck(ingestor: Ingestor, job_id: str) -> bool:
+    """For a teacher's retry: take back a `running` job whose runner went silent.
+
+    True if it was taken back (queued again), False if the job is not running; Conflict while
+    its runner is still beating (it is at work, not stuck).
+    """
+    with ingestor.sessions() as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            raise NotFound(f"Job {job_id!r} does not exist.")
+        if job.status != "running":
+            return False
+        age = ingestor.heartbeat_age(job)
+    if ingestor.take_back(job_id) is None:
+        raise Conflict(
+            f"Job {job_id!r} is running (its worker reported {age or 0:.0f} s ago); it can be "
+            f"retried if its worker stays silent for {ingestor.lease_seconds:.0f} s."
         )
+    return True
 
 
 class InProcessJobRunner:
     """Run queued jobs one at a time on a worker thread (embedding is CPU-bound).
 
-    Jobs live in SQL, so a restart finds what was queued or interrupted and runs it again.
+    Jobs live in SQL, so whatever a stopped process left is found again: a keeper thread
+    (`start()`) looks every heartbeat for queued jobs nobody runs and for running jobs whose
+    holder went silent (a gunicorn worker killed, a process gone), takes those back and runs
+    them. Several API processes may share the database: the claim decides who runs a job.
     """
 
-    def __init__(self, sessions: sessionmaker[Session], ingestor: Ingestor, workers: int = 1):
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        ingestor: Ingestor,
+        workers: int = 1,
+        *,
+        min_queued_age: float | None = None,
+    ):
         self.sessions = sessions
         self.ingestor = ingestor
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest")
+        # Jobs on their way in this process's pool (each is submitted once).
+        self._pending: set[str] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._keeper: threading.Thread | None = None
+        # A queued job is left to the process that queued it for this long (its upload runs it).
+        self.min_queued_age = ingestor.lease_seconds if min_queued_age is None else min_queued_age
+
+    def start(self) -> None:
+        """Start the keeper thread (once): stale and forgotten jobs are taken up every beat."""
+        with self._lock:
+            if self._keeper is not None or self._stop.is_set():
+                return
+            self._keeper = threading.Thread(target=self._keep, name="job-keeper", daemon=True)
+            self._keeper.start()
+
+    def _keep(self) -> None:
+        while not self._stop.wait(self.ingestor.heartbeat_seconds):
+            try:
+                self.sweep()
+            except Exception as exc:  # the database away for a moment: look again next beat
+                log.warning("job_keeper_failed", error=str(exc))
+
+    def sweep(self) -> int:
+        """Take back stale jobs and run them, with any queued job nobody is running."""
+        recovered = self.ingestor.recover_stale()
+        if recovered:
+            log.warning("stale_jobs_taken_back", count=len(recovered))
+        return self.submit_queued(min_age=self.min_queued_age)
 
     def submit(self, job_id: str) -> Future[None] | None:
         """Run a job soon; while shutting down it stays queued for the next start."""
+        with self._lock:
+            if job_id in self._pending:
+                return None
+            self._pending.add(job_id)
         try:
             return self._pool.submit(self._run, job_id)
         except RuntimeError:
+            with self._lock:
+                self._pending.discard(job_id)
             log.warning("job_left_queued", job_id=job_id)
             return None
 
@@ -106,26 +172,54 @@ class InProcessJobRunner:
             self.ingestor.run_job(job_id)
         except Exception:
             log.exception("job_crashed", job_id=job_id)
+        finally:
+            with self._lock:
+                self._pending.discard(job_id)
 
     def requeue_interrupted(self) -> None:
-        """Queue again what a previous run left `running` (once, before any worker runs)."""
-        requeue_interrupted(self.sessions)
+        """Take back what a stopped process left `running` (once its lease has run out)."""
+        self.ingestor.recover_stale()
 
     def retry(self, job_id: str) -> None:
-        reset_failed(self.sessions, job_id)
+        """Run a failed job again, or a running one whose runner went silent (stuck)."""
+        if not take_back_stuck(self.ingestor, job_id):
+            reset_failed(self.sessions, job_id)
         self.submit(job_id)
 
-    def submit_queued(self) -> int:
-        """Run every queued job; a job another worker already claimed is skipped."""
+    def submit_queued(self, min_age: float = 0.0) -> int:
+        """Run every queued job (older than `min_age` seconds); a job claimed elsewhere is
+        skipped when it comes up."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=min_age)
         with self.sessions() as session:
             job_ids = list(
                 session.scalars(
-                    select(Job.id).where(Job.status == "queued").order_by(Job.created_at)
+                    select(Job.id)
+                    .where(Job.status == "queued", Job.created_at <= cutoff)
+                    .order_by(Job.created_at)
                 )
             )
-        for job_id in job_ids:
-            self.submit(job_id)
-        return len(job_ids)
+        return sum(self.submit(job_id) is not None for job_id in job_ids)
+
+    def status(self) -> dict[str, Any]:
+        with self.sessions() as session:
+            counts = dict(
+                session.execute(
+                    select(Job.status, func.count())
+                    .where(Job.status.in_(("queued", "running")))
+                    .group_by(Job.status)
+                ).all()
+            )
+        return {
+            "status": "ok",
+            "runner": "thread",
+            "keeper": "alive" if self._keeper is not None and self._keeper.is_alive() else "off",
+            "queued": counts.get("queued", 0),
+            "running": counts.get("running", 0),
+            "stale": len(self.ingestor.stale_jobs()),
+        }
 
     def shutdown(self, wait: bool = False) -> None:
+        self._stop.set()
+        if self._keeper is not None:
+            self._keeper.join(timeout=5)
         self._pool.shutdown(wait=wait, cancel_futures=True)

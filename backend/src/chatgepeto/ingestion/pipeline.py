@@ -4,16 +4,26 @@ The stages overlap: each page is chunked as soon as it is read, and its chunks g
 index's writer, which embeds them on other threads while the next pages are read. The chunks
 reach SQL at the end, in one transaction with the document's `ready`. A failure at any step
 leaves no chunks or vectors of the document behind.
+
+A running job holds a lease on its SQL row: its holder ("host:pid") beats `heartbeat_at` every
+`heartbeat_seconds`, whichever runner runs it (a thread of the API, an RQ worker). A job whose
+holder has been silent for 3 beats (killed, out of memory, machine gone) is stale, and any
+runner may take it back to `queued` (`recover_stale`). The attempt number is the lease's
+fencing token: every write of a run (progress, failure, the final `ready`) is conditional on
+it, so a holder that was only slow, not dead, cannot overwrite the run that replaced it.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import closing
-from datetime import UTC, datetime
+from contextlib import closing, contextmanager
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from chatgepeto.ingestion.chunking import Chunker, ChunkRecord
@@ -21,7 +31,12 @@ from chatgepeto.ingestion.filetypes import PDF
 from chatgepeto.ingestion.loaders import DocumentError, Page, iter_pages
 from chatgepeto.ingestion.text import detect_language
 from chatgepeto.observability.logging import get_logger
-from chatgepeto.observability.metrics import INGESTED_CHUNKS, INGESTION_SECONDS
+from chatgepeto.observability.metrics import (
+    INGESTED_CHUNKS,
+    INGESTION_JOBS,
+    INGESTION_SECONDS,
+    INGESTION_SECONDS_PER_PAGE,
+)
 from chatgepeto.retrieval.lexical import analyze
 from chatgepeto.retrieval.vectorstore import VectorIndex, chunk_metadata
 from chatgepeto.storage.db import session_scope
@@ -31,8 +46,21 @@ from chatgepeto.storage.models import Chunk, Collection, Document, Job
 log = get_logger(__name__)
 
 
+LEASE_BEATS = 3
+ABANDONED = "The process working on this file stopped before finishing."
+
+
 class DocumentGone(Exception):
     """The document was deleted while it was being ingested."""
+
+
+class LeaseLost(Exception):
+    """This run's job was taken up by another runner (its lease expired meanwhile)."""
+
+
+def holder_id() -> str:
+    """Who holds a lease: this host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def crash_message(exc: BaseException) -> str:
@@ -51,22 +79,144 @@ class Ingestor:
         *,
         chunk_size: int = 1000,
         chunk_overlap: int = 150,
+        heartbeat_seconds: float = 10.0,
+        max_attempts: int = 4,
     ) -> None:
         self.sessions = sessions
         self.files = files
         self.vectors = vectors
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
+        self.heartbeat_seconds = heartbeat_seconds
+        self.lease_seconds = LEASE_BEATS * heartbeat_seconds
+        # A job whose runner died this many times is failed rather than taken up again (a file
+        # that kills its process each time must not loop forever).
+        self.max_attempts = max_attempts
 
-    def claim(self, job_id: str) -> bool:
-        """Atomically move a queued job to running; False if someone else has it."""
+    # -- leases ----------------------------------------------------------------------------------
+
+    def claim(self, job_id: str) -> int | None:
+        """Atomically move a queued job to running, leased to this process; returns the attempt
+        number (the lease's fencing token), None if someone else has it."""
+        now = datetime.now(UTC)
         with session_scope(self.sessions) as session:
             claimed = session.execute(
                 update(Job)
                 .where(Job.id == job_id, Job.status == "queued")
-                .values(status="running", attempts=Job.attempts + 1, started_at=datetime.now(UTC))
+                .values(
+                    status="running",
+                    attempts=Job.attempts + 1,
+                    started_at=now,
+                    heartbeat_at=now,
+                    holder=holder_id(),
+                )
             ).rowcount
-        return claimed == 1
+            if claimed != 1:
+                return None
+            return session.scalar(select(Job.attempts).where(Job.id == job_id))
+
+    def beat(self, job_id: str, attempt: int) -> bool:
+        """Renew this run's lease; False if the job is no longer this run's."""
+        with session_scope(self.sessions) as session:
+            renewed = session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == "running", Job.attempts == attempt)
+                .values(heartbeat_at=datetime.now(UTC))
+            ).rowcount
+        return renewed == 1
+
+    @contextmanager
+    def _lease(self, job_id: str, attempt: int) -> Iterator[threading.Event]:
+        """Beat the lease on a thread while the block runs; the event is set if it was lost."""
+        stop, lost = threading.Event(), threading.Event()
+
+        def keep() -> None:
+            while not stop.wait(self.heartbeat_seconds):
+                try:
+                    if not self.beat(job_id, attempt):
+                        lost.set()
+                        return
+                except Exception as exc:  # the database away for a moment: beat again later
+                    log.warning("job_heartbeat_failed", job_id=job_id, error=str(exc))
+
+        thread = threading.Thread(target=keep, name=f"lease-{job_id[:8]}", daemon=True)
+        thread.start()
+        try:
+            yield lost
+        finally:
+            stop.set()
+            thread.join(timeout=5)
+
+    def _stale(self) -> object:
+        """The SQL condition of a running job whose holder has been silent for a lease."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=self.lease_seconds)
+        # A row that never beat (left by a version without leases) is stale from its start.
+        last_heard = func.coalesce(Job.heartbeat_at, Job.started_at)
+        return and_(Job.status == "running", or_(last_heard.is_(None), last_heard < cutoff))
+
+    def stale_jobs(self) -> list[str]:
+        """Running jobs whose holder has been silent for a lease, oldest first."""
+        with self.sessions() as session:
+            return list(
+                session.scalars(select(Job.id).where(self._stale()).order_by(Job.started_at))
+            )
+
+    def heartbeat_age(self, job: Job) -> float | None:
+        """Seconds since a running job's holder last beat."""
+        beat = job.heartbeat_at or job.started_at
+        if beat is None:
+            return None
+        if beat.tzinfo is None:  # SQLite gives back naive UTC
+            beat = beat.replace(tzinfo=UTC)
+        return (datetime.now(UTC) - beat).total_seconds()
+
+    def take_back(self, job_id: str) -> str | None:
+        """Take a stale job back from its silent holder: `queued` again, or `failed` after
+        `max_attempts` runs. Returns the new status, None if it is not stale (any more).
+
+        Conditional on the job still being stale, so two runners cannot both take it, and a
+        holder that beats meanwhile keeps it. Its partial vectors are left for the next run,
+        which starts by deleting them (removing them here could race that run).
+        """
+        with session_scope(self.sessions) as session:
+            job = session.scalar(select(Job).where(Job.id == job_id, self._stale()))
+            if job is None:
+                return None
+            give_up = job.attempts >= self.max_attempts
+            error = ABANDONED if give_up else f"{ABANDONED} Trying again."
+            status = "failed" if give_up else "queued"
+            moved = session.execute(
+                update(Job)
+                .where(Job.id == job_id, self._stale(), Job.attempts == job.attempts)
+                .values(
+                    status=status,
+                    progress=0.0,
+                    error=error,
+                    error_code="internal_error",
+                    holder=None,
+                    finished_at=datetime.now(UTC) if give_up else None,
+                )
+            ).rowcount
+            if not moved:
+                return None
+            document_id = job.document_id
+        if give_up and document_id is not None:
+            self._fail(job_id, document_id, error, "internal_error")
+        elif document_id is not None:
+            with session_scope(self.sessions) as session:
+                session.execute(
+                    update(Document)
+                    .where(Document.id == document_id, Document.status == "running")
+                    .values(status="queued", progress=0.0, error=None, error_code=None)
+                )
+        log.warning("job_taken_back", job_id=job_id, status=status)
+        return status
+
+    def recover_stale(self) -> list[str]:
+        """Take back every stale job; returns the ids of those queued again."""
+        return [job_id for job_id in self.stale_jobs() if self.take_back(job_id) == "queued"]
+
+    # -- runs ------------------------------------------------------------------------------------
 
     def run_job(
         self,
@@ -83,35 +233,45 @@ class Ingestor:
         other error (a crash) fails it too, unless `raise_crashes`: then it is raised, the job
         left `running`, for a queue that retries it (see `requeue`).
         """
-        if not self.claim(job_id):
+        attempt = self.claim(job_id)
+        if attempt is None:
             return "skipped"
         with self.sessions() as session:
             job = session.get(Job, job_id)
             document_id = job.document_id if job else None
         if document_id is None:
             return "skipped"
-        self._set(job_id, document_id, status="running", progress=0.0)
         started = time.perf_counter()
-        outcome = "failed"
+        outcome, pages = "failed", None
         try:
-            self._ingest(job_id, document_id, on_progress)
+            with self._lease(job_id, attempt) as lost:
+                self._set(job_id, document_id, attempt, status="running", progress=0.0)
+                pages = self._ingest(job_id, document_id, attempt, lost, on_progress)
             outcome = "ready"
+        except LeaseLost:
+            # Another runner has the job now, and its vectors: touch nothing.
+            outcome = "superseded"
+            log.warning("job_lease_lost", document_id=document_id, job_id=job_id)
         except DocumentGone:
             outcome = "cancelled"
             self._cleanup_vectors(document_id)
         except DocumentError as exc:
-            self._fail(job_id, document_id, exc.message, exc.code)
+            self._fail(job_id, document_id, exc.message, exc.code, attempt)
         except Exception as exc:  # any other failure is recorded on the document too
             log.exception("ingestion_crashed", document_id=document_id, job_id=job_id)
             if raise_crashes:
                 outcome = "crashed"
                 raise
-            self._fail(job_id, document_id, crash_message(exc), "internal_error")
+            self._fail(job_id, document_id, crash_message(exc), "internal_error", attempt)
         except BaseException:  # interrupted (cold shutdown of a worker)
             outcome = "interrupted"
             raise
         finally:
-            INGESTION_SECONDS.labels(outcome).observe(time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            INGESTION_SECONDS.labels(outcome).observe(seconds)
+            INGESTION_JOBS.labels(outcome).inc()
+            if outcome == "ready" and pages:
+                INGESTION_SECONDS_PER_PAGE.observe(seconds / pages)
             log.info(
                 "ingestion_finished",
                 document_id=document_id,
@@ -135,7 +295,13 @@ class Ingestor:
             moved = session.execute(
                 update(Job)
                 .where(Job.id == job_id, Job.status == "running")
-                .values(status="queued", progress=0.0, error=error, error_code="internal_error")
+                .values(
+                    status="queued",
+                    progress=0.0,
+                    error=error,
+                    error_code="internal_error",
+                    holder=None,
+                )
             ).rowcount
             if moved:
                 session.execute(
@@ -159,8 +325,14 @@ class Ingestor:
             return job.document_id if job is not None and job.status == "running" else None
 
     def _ingest(
-        self, job_id: str, document_id: str, on_progress: Callable[[float], None] | None
-    ) -> None:
+        self,
+        job_id: str,
+        document_id: str,
+        attempt: int,
+        lost: threading.Event,
+        on_progress: Callable[[float], None] | None,
+    ) -> int | None:
+        """Ingest the document; returns its page count."""
         with self.sessions() as session:
             document = session.get(Document, document_id)
             if document is None:
@@ -182,7 +354,7 @@ class Ingestor:
             # Throttle writes: the database need not see every page.
             if value - written[0] >= 0.02:
                 written[0] = value
-                self._set(job_id, document_id, progress=round(value, 3))
+                self._set(job_id, document_id, attempt, progress=round(value, 3))
             if on_progress is not None:
                 on_progress(value)
 
@@ -206,6 +378,8 @@ class Ingestor:
             self.vectors.writer(collection_id) as writer,
         ):
             for page in pages:
+                if lost.is_set():
+                    raise LeaseLost(job_id)
                 new = chunker.add(page)
                 writer.add(
                     [r.id for r in new],
@@ -223,6 +397,10 @@ class Ingestor:
                 raise DocumentError("No text could be extracted from this document.", "no_text")
             writer.finish(progress)
         with session_scope(self.sessions) as session:
+            # The job first, then its document: the order every other writer takes them in.
+            job = session.get(Job, job_id, with_for_update=True)
+            if job is None or job.status != "running" or job.attempts != attempt:
+                raise LeaseLost(job_id)
             document = session.get(Document, document_id, with_for_update=True)
             if document is None:
                 raise DocumentGone(document_id)
@@ -266,11 +444,14 @@ class Ingestor:
                     finished_at=datetime.now(UTC),
                     error=None,
                     error_code=None,
+                    holder=None,
                 )
             )
+            pages = document.pages
         INGESTED_CHUNKS.inc(len(records))
         if on_progress is not None:
             on_progress(1.0)
+        return pages
 
     def _pages(self, key: str, content_type: str, read: list[int]) -> Iterator[Page]:
         """The stored file's pages as they are read; `read` follows [pages read, total]."""
@@ -286,9 +467,16 @@ class Ingestor:
                 "The uploaded file is missing from storage; upload it again.", "internal_error"
             ) from exc
 
-    def _set(self, job_id: str, document_id: str, **values: object) -> None:
+    def _set(self, job_id: str, document_id: str, attempt: int, **values: object) -> None:
+        """Record this run's state on its job and document (LeaseLost if it is not its own)."""
         with session_scope(self.sessions) as session:
-            session.execute(update(Job).where(Job.id == job_id).values(**values))
+            mine = session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == "running", Job.attempts == attempt)
+                .values(**values)
+            ).rowcount
+            if not mine:
+                raise LeaseLost(job_id)
             session.execute(update(Document).where(Document.id == document_id).values(**values))
 
     def _cleanup_vectors(self, document_id: str) -> None:
@@ -302,7 +490,17 @@ class Ingestor:
         except Exception:
             log.exception("vector_cleanup_failed", document_id=document_id)
 
-    def _fail(self, job_id: str, document_id: str, message: str, code: str) -> None:
+    def _fail(
+        self, job_id: str, document_id: str, message: str, code: str, attempt: int | None = None
+    ) -> None:
+        """Fail a job and its document, leaving nothing of it behind; with `attempt`, only if
+        the job is still that run's."""
+        if attempt is not None:
+            with self.sessions() as session:
+                job = session.get(Job, job_id)
+                if job is None or job.status != "running" or job.attempts != attempt:
+                    log.warning("job_failure_not_recorded", job_id=job_id, reason="lease lost")
+                    return
         self._cleanup_vectors(document_id)
         with session_scope(self.sessions) as session:
             session.execute(delete(Chunk).where(Chunk.document_id == document_id))
@@ -315,6 +513,10 @@ class Ingestor:
                 update(Job)
                 .where(Job.id == job_id)
                 .values(
-                    status="failed", error=message, error_code=code, finished_at=datetime.now(UTC)
+                    status="failed",
+                    error=message,
+                    error_code=code,
+                    finished_at=datetime.now(UTC),
+                    holder=None,
                 )
             )

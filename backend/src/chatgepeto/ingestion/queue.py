@@ -8,21 +8,26 @@
 - A job whose worker died (kill -9, out of memory, machine gone) stays in RQ's
   StartedJobRegistry. RQ alone would notice it `job_timeout + 60` s after the job started (an
   in-process worker does not beat while a job runs) and only when a worker next runs its
-  maintenance (every 10 minutes). Our workers beat every JOB_HEARTBEAT_SECONDS while a job runs,
-  keeping its registry entry 3 beats ahead, and every worker looks for expired entries at each
-  beat (`recover_abandoned`): such a job is requeued at once if it has retries left (its SQL row
-  first), else failed.
+  maintenance (every 10 minutes). Our workers beat every JOB_HEARTBEAT_SECONDS (10 s) while a
+  job runs, keeping its registry entry 3 beats ahead, and every worker and every API process
+  looks for expired entries at each beat (`recover_abandoned`): such a job is requeued at once
+  if it has retries left (its SQL row first), else failed. With the defaults a killed worker's
+  job is back on the queue within 40 s, whether or not another worker is running.
+- A job RQ lost altogether (Redis restarted without its data) is found from SQL: `running` with
+  a lease run out (ingestion.pipeline) and not started in RQ, it is queued again
+  (`recover_lost`); one that never reached Redis is enqueued by the next sweep.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
 import redis
-from rq import Queue, Retry
+from rq import Queue, Retry, Worker
 from rq.exceptions import NoSuchJobError
 from rq.executions import Execution
 from rq.job import Job as RQJob
@@ -31,7 +36,8 @@ from rq.utils import as_text, current_timestamp, parse_composite_key
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from chatgepeto.ingestion.jobs import reset_failed
+from chatgepeto.errors import Conflict
+from chatgepeto.ingestion.jobs import reset_failed, take_back_stuck
 from chatgepeto.ingestion.pipeline import Ingestor
 from chatgepeto.observability.logging import get_logger
 from chatgepeto.storage.models import Job
@@ -120,6 +126,8 @@ class RQJobRunner:
         self.queue = Queue(queue_name, connection=connection)
         self.retry_intervals = list(retry_intervals)
         self.job_timeout = job_timeout
+        self._stop = threading.Event()
+        self._keeper: threading.Thread | None = None
 
     # -- the JobRunner interface ----------------------------------------------------------------
 
@@ -161,21 +169,108 @@ class RQJobRunner:
         """Recover the jobs of workers that died (workers do it too, at every beat)."""
         try:
             self.recover_abandoned()
+            self.recover_lost()
         except redis.RedisError as exc:
             log.warning("abandoned_jobs_not_checked", error=str(exc))
 
+    def start(self) -> None:
+        """Sweep every heartbeat from this (API) process too: a killed worker's job goes back on
+        the queue even while no other worker runs, and jobs Redis missed are enqueued."""
+        if self._keeper is None and not self._stop.is_set():
+            self._keeper = threading.Thread(target=self._keep, name="job-keeper", daemon=True)
+            self._keeper.start()
+
+    def _keep(self) -> None:
+        while not self._stop.wait(self.ingestor.heartbeat_seconds):
+            try:
+                self.requeue_interrupted()
+                self.submit_queued(min_age=self.ingestor.lease_seconds)
+            except Exception as exc:
+                log.warning("job_keeper_failed", error=str(exc))
+
     def retry(self, job_id: str) -> None:
-        """Run a failed job again, as a fresh RQ job (all its retries), out of the dead letters."""
+        """Run a failed job again, as a fresh RQ job (all its retries), out of the dead letters;
+        or a running one whose worker is gone (stuck)."""
+        if self._retry_stuck(job_id):
+            return
         reset_failed(self.sessions, job_id)
         self.submit(job_id)
 
+    def _retry_stuck(self, job_id: str) -> bool:
+        with self.sessions() as session:
+            job = session.get(Job, job_id)
+            if job is None or job.status != "running":
+                return False
+        try:
+            # A dead worker's job whose lease ran out: back on the queue now, not at the next beat.
+            self.recover_abandoned()
+            started = self.rq_status(job_id) == JobStatus.STARTED
+        except redis.RedisError as exc:
+            log.warning("abandoned_jobs_not_checked", error=str(exc))
+            started = False
+        with self.sessions() as session:
+            job = session.get(Job, job_id)
+            if job is not None and job.status == "queued":
+                return True  # just recovered
+        if started:
+            raise Conflict(
+                f"Job {job_id!r} is running on a worker that is still reporting; it can be "
+                f"retried if that worker stays silent for {self.ingestor.lease_seconds:.0f} s."
+            )
+        if take_back_stuck(self.ingestor, job_id):
+            self.submit(job_id)
+            return True
+        return False
+
+    def status(self) -> dict[str, Any]:
+        """For /api/ready: whether Redis answers, how many workers are alive, the queue depth."""
+        try:
+            self.connection.ping()
+            # Registered workers whose key has not expired (RQ's own liveness: a killed worker
+            # drops out when its key does, within worker_ttl).
+            workers = len(Worker.all(queue=self.queue))
+            queued = self.queue.count
+        except redis.RedisError as exc:
+            return {
+                "status": "error",
+                "runner": "rq",
+                "queue": self.queue.name,
+                "redis": "error",
+                "error": str(exc)[:300],
+            }
+        return {
+            # Uploads are kept and wait for a worker: degraded, not down.
+            "status": "ok" if workers else "no_workers",
+            "runner": "rq",
+            "queue": self.queue.name,
+            "redis": "ok",
+            "workers": workers,
+            "queued": queued,
+        }
+
     def shutdown(self, wait: bool = False) -> None:
+        self._stop.set()
+        if self._keeper is not None:
+            self._keeper.join(timeout=10)
         self.connection.close()
 
     # -- RQ side --------------------------------------------------------------------------------
 
     def recover_abandoned(self) -> list[str]:
         return recover_abandoned(self.queue, self.sync_abandoned)
+
+    def recover_lost(self) -> list[str]:
+        """Running jobs whose holder went silent and that RQ is not running (it lost them):
+        queued again in SQL and on the queue. Jobs RQ has started are left to
+        `recover_abandoned`, which keeps their retry count."""
+        recovered = []
+        for job_id in self.ingestor.stale_jobs():
+            if self.rq_status(job_id) == JobStatus.STARTED:
+                continue
+            if self.ingestor.take_back(job_id) == "queued":
+                self.submit(job_id)
+                recovered.append(job_id)
+        return recovered
 
     def sync_abandoned(self, job_id: str, retry: bool) -> None:
         """The SQL side of an abandoned job: `queued` for its retry, else `failed`."""

@@ -17,13 +17,29 @@ built once per worker and reused by every job. What the forking worker gave, we 
 Shutdown is RQ's: SIGTERM (or Ctrl-C) is a warm shutdown — the current job finishes, then the
 worker exits; a second one is a cold shutdown: the job is interrupted, its SQL row goes back to
 `queued`, and RQ retries it (another worker, or this one's next start).
+
+RQ forks its scheduler from the worker; killed with SIGKILL, the worker could not stop it, and
+the orphan lived on (holding the scheduler lock and a copy of the models' memory). Every child
+the worker forks now gets SIGTERM when the worker dies (Linux's PR_SET_PDEATHSIG).
+
+Metrics: the worker serves Prometheus on WORKER_METRICS_PORT (/metrics): ingestion runs by
+outcome, seconds per page, and the queue's depth (queued, started, scheduled, failed jobs)
+read from Redis at each scrape.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
+import signal
 import threading
+from collections.abc import Iterator
 from typing import Any
 
+from prometheus_client import REGISTRY, start_http_server
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 from rq import Queue
 from rq.exceptions import AbandonedJobError
 from rq.job import Job as RQJob
@@ -36,15 +52,69 @@ from chatgepeto.settings import Settings
 
 log = get_logger(__name__)
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In a forked child: be sent SIGTERM when the process that forked it dies."""
+    # Not Linux: no prctl, and the child may outlive a killed worker.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class QueueCollector(Collector):
+    """The queue's depth, read from Redis at each scrape."""
+
+    def __init__(self, queues: list[Queue]) -> None:
+        self.queues = queues
+
+    @staticmethod
+    def _family() -> GaugeMetricFamily:
+        return GaugeMetricFamily(
+            "chatgepeto_queue_jobs",
+            "Jobs of the ingestion queue, by state.",
+            labels=["queue", "state"],
+        )
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        # Without it, registering would collect once, at start.
+        yield self._family()
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = self._family()
+        for queue in self.queues:
+            try:
+                # Counted as they are: RQ's `count` would first clean the registries up, and
+                # retry abandoned jobs its own way, behind `recover_abandoned`'s back.
+                counts = {
+                    "queued": queue.count,
+                    "started": queue.started_job_registry.get_job_count(cleanup=False),
+                    "scheduled": queue.scheduled_job_registry.get_job_count(cleanup=False),
+                    "failed": queue.failed_job_registry.get_job_count(cleanup=False),
+                }
+            except Exception as exc:  # Redis away: no figures rather than a failed scrape
+                log.warning("queue_metrics_failed", error=str(exc))
+                continue
+            for state, value in counts.items():
+                family.add_metric([queue.name, state], value)
+        yield family
+
 
 class IngestWorker(SimpleWorker):
     """A SimpleWorker with a keeper thread: heartbeats, abandoned jobs, forgotten jobs."""
 
     def __init__(
-        self, queues: list[Queue], *, runner: RQJobRunner, heartbeat_seconds: int, **kwargs: Any
+        self,
+        queues: list[Queue],
+        *,
+        runner: RQJobRunner,
+        heartbeat_seconds: int,
+        metrics_address: tuple[str, int] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(queues, **kwargs)
         self.runner = runner
+        self.metrics_address = metrics_address
         self.beat_seconds = heartbeat_seconds
         self.lease_seconds = 3 * heartbeat_seconds
         self._current: RQJob | None = None
@@ -87,6 +157,20 @@ class IngestWorker(SimpleWorker):
         if self._keeper is None:
             self._keeper = threading.Thread(target=self._keep, name="rq-keeper", daemon=True)
             self._keeper.start()
+            self._serve_metrics()
+
+    def _serve_metrics(self) -> None:
+        """Prometheus on its own port (after RQ's fork: the scheduler must not inherit it)."""
+        if self.metrics_address is None:
+            return
+        host, port = self.metrics_address
+        REGISTRY.register(QueueCollector(self.queues))
+        try:
+            start_http_server(port, addr=host)
+        except OSError as exc:  # the port taken (another worker on this host): run without
+            log.warning("worker_metrics_not_served", port=port, error=str(exc))
+            return
+        log.info("worker_metrics_served", port=port)
 
     def _keep(self) -> None:
         beats = 0
@@ -95,6 +179,7 @@ class IngestWorker(SimpleWorker):
             try:
                 self._beat()
                 self.runner.recover_abandoned()
+                self.runner.recover_lost()
                 if beats % 3 == 0:
                     # Jobs in SQL that never reached Redis (it was down at upload time).
                     self.runner.submit_queued(min_age=self.lease_seconds)
@@ -136,6 +221,8 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
     if not settings.redis_url:
         raise ValueError("`chatgepeto worker` needs REDIS_URL (the queue lives in Redis).")
     settings = settings.model_copy(update={"job_runner": "rq"})
+    # RQ's scheduler is forked from this process: it must not outlive it (a kill -9).
+    os.register_at_fork(after_in_child=_die_with_parent)
     services = build_services(settings)
     runner = services.jobs
     assert isinstance(runner, RQJobRunner)
@@ -150,6 +237,11 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
             connection=connection,
             runner=runner,
             heartbeat_seconds=settings.job_heartbeat_seconds,
+            metrics_address=(
+                (settings.worker_metrics_host, settings.worker_metrics_port)
+                if settings.worker_metrics_port
+                else None
+            ),
             name=name,
             # RQ's maintenance (registry cleanup, and starting a scheduler if none runs: a
             # killed worker's scheduler holds its lock for 61 s) every minute rather than 10,

@@ -13,6 +13,16 @@ INGESTION_SECONDS = Histogram(
     buckets=_SECONDS,
 )
 INGESTED_CHUNKS = Counter("chatgepeto_ingested_chunks_total", "Chunks stored by ingestion.")
+INGESTION_JOBS = Counter(
+    "chatgepeto_ingestion_jobs_total",
+    "Ingestion runs ended, by outcome (ready, failed, crashed, cancelled, superseded…).",
+    ["outcome"],
+)
+INGESTION_SECONDS_PER_PAGE = Histogram(
+    "chatgepeto_ingestion_seconds_per_page",
+    "Time per page of a document ingested (ready ones), reading, embedding and storing.",
+    buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10),
+)
 RETRIEVAL_SECONDS = Histogram(
     "chatgepeto_retrieval_seconds", "Time to retrieve passages.", ["retriever"], buckets=_SECONDS
 )

@@ -114,6 +114,10 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The lease of a running job: the process running it ("host:pid") and the last time it
+    # said it was still at it. A job whose holder has been silent for a lease is taken up again.
+    holder: Mapped[str | None] = mapped_column(String(200), default=None)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Conversation(Base):
