@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import redis
 import sqlalchemy as sa
@@ -29,7 +30,7 @@ from rq.job import JobStatus
 from chatgepeto.settings import Settings
 from chatgepeto.storage.models import Chunk
 
-from conftest import AUTH, create_collection, redis_test_url, upload, wait_for_document
+from conftest import AUTH, create_collection, free_port, redis_test_url, upload, wait_for_document
 from utils.documents import book_pdf, make_corrupt_pdf
 
 
@@ -101,8 +102,11 @@ class Worker:
             "CHROMA_PORT": str(settings.chroma_port),
             "ADMIN_TOKEN": "unused",
             "LOG_LEVEL": "INFO",
+            "WORKER_METRICS_HOST": "127.0.0.1",
+            "WORKER_METRICS_PORT": str(free_port()),
         }
         values.update(env)
+        self.metrics_url = f"http://127.0.0.1:{values['WORKER_METRICS_PORT']}/metrics"
         folder.mkdir(parents=True, exist_ok=True)
         self.log_path = folder / f"worker-{uuid.uuid4().hex[:6]}.log"
         self._log = self.log_path.open("wb")
@@ -289,6 +293,42 @@ def test_a_job_whose_worker_died_is_requeued_or_failed(make_app, queue_settings,
 
 
 # -- with real worker processes ---------------------------------------------------------------
+
+
+def _metric(text: str, name: str, **labels: str) -> float:
+    """A sample's value from a Prometheus text page (0 when absent)."""
+    want = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{{want}}} ") or (not labels and line.startswith(f"{name} ")):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_a_worker_serves_its_metrics(make_app, queue_settings, start_worker, biology_pdf):
+    settings = queue_settings()
+    client = make_app(settings).test_client()
+    collection_id = create_collection(client)
+    worker = start_worker(settings)
+    item = upload(client, collection_id, ("bio.pdf", biology_pdf)).get_json()["items"][0]
+    assert wait_for_document(client, item["id"], timeout=120)["status"] == "ready", worker.log
+    page = wait_until(
+        lambda: (
+            (text := httpx.get(worker.metrics_url, timeout=5).text)
+            and _metric(text, "chatgepeto_ingestion_jobs_total", outcome="ready") == 1
+            and text
+        ),
+        30,
+        "the worker's metrics",
+        (worker,),
+    )
+    assert _metric(page, "chatgepeto_ingestion_seconds_per_page_count") == 1
+    assert _metric(page, "chatgepeto_ingestion_seconds_per_page_sum") > 0
+    assert "chatgepeto_ingestion_seconds_bucket" in page
+    queue = settings.job_queue
+    assert _metric(page, "chatgepeto_queue_jobs", queue=queue, state="queued") == 0
+    assert _metric(page, "chatgepeto_queue_jobs", queue=queue, state="failed") == 0
+    assert f'chatgepeto_queue_jobs{{queue="{queue}",state="started"}}' in page
+    assert worker.stop() == 0
 
 
 def test_a_worker_ingests_an_upload(make_app, queue_settings, start_worker, biology_pdf):
