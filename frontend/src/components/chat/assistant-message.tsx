@@ -5,7 +5,7 @@ import { answerView } from "@/lib/chat/answer";
 import type { ChatMessage } from "@/lib/chat/types";
 import { AnswerActions } from "./answer-actions";
 import { AnswerBadges } from "./answer-badges";
-import { AnswerMarkdown } from "./answer-markdown";
+import { AnswerText } from "./answer-text";
 import { SourceList } from "./source-list";
 
 type Props = {
@@ -31,7 +31,7 @@ export function AssistantMessage({ message, streaming, onCite, onRegenerate }: P
     >
       <AnswerBadges metadata={view.metadata} />
       <div className="text-[0.95rem] leading-relaxed break-words">
-        {view.text && <AnswerMarkdown text={view.text} citations={view.citations} onCite={onCite} />}
+        {view.text && <AnswerText text={view.text} citations={view.citations} onCite={onCite} />}
       </div>
       <SourceList citations={view.citations} onSelect={onCite} />
       {!streaming && view.text && (

@@ -4,10 +4,10 @@ import { useTranslations } from "next-intl";
 import { useCallback, useState } from "react";
 import { ErrorMessage } from "@/components/errors/error-message";
 import { HistorySidebar } from "@/components/history/history-sidebar";
-import { SourcePanel } from "@/components/sources/source-panel";
 import { Button } from "@/components/ui/button";
 import { Sheet, SheetContent, SheetHeader, SheetTitle, SheetTrigger } from "@/components/ui/sheet";
 import type { Citation } from "@/lib/api/schemas";
+import { lazyModule, preload, useLazyModule } from "@/lib/lazy-module";
 import {
   getPreferredCollection,
   pickCollection,
@@ -15,12 +15,18 @@ import {
 } from "@/lib/chat/collection-preference";
 import { CollectionPicker, NoCollections } from "./collection-picker";
 import { Composer } from "./composer";
-import { MessageList } from "./message-list";
 import { StarterQuestions } from "./starter-questions";
-import { useAskChat } from "./use-ask-chat";
+import { markdownRenderer } from "./answer-text";
+import { preloadChatEngine, useAskChat } from "./use-ask-chat";
 import { useCollections } from "./use-collections";
 import { useMediaQuery } from "./use-media-query";
 import { useStickToBottom } from "./use-stick-to-bottom";
+
+// The conversation's turns (answers, their markdown, sources, feedback) have a chunk of their
+// own: an empty chat does not need them, and there are no turns before the engine is here.
+const conversationView = lazyModule(() => import("./message-list"));
+// The source viewer, fetched once there is an answer whose citations may be opened.
+const sourceViewer = lazyModule(() => import("@/components/sources/source-panel"));
 
 /** The chat page: history on the left, the conversation, and the cited source when opened. */
 export function ChatScreen() {
@@ -73,6 +79,14 @@ export function ChatScreen() {
     setInput("");
   }
 
+  // What the first answer needs is not in the first page's JavaScript: it is fetched as soon as
+  // the student heads for the chat (a pointer over it, focus in it), before the question is sent.
+  function warmUp() {
+    preloadChatEngine();
+    preload(markdownRenderer);
+    preload(conversationView);
+  }
+
   const history = (
     <HistorySidebar
       activeId={chat.conversationId}
@@ -90,6 +104,8 @@ export function ChatScreen() {
 
   const noCollections = collections !== null && collections.length === 0;
   const empty = chat.messages.length === 0 && !chat.opening;
+  const turns = useLazyModule(conversationView, chat.messages.length > 0);
+  const viewer = useLazyModule(sourceViewer, chat.messages.length > 0 || citation !== null);
   const liveStatus = chat.busy ? t("status.answering") : chat.answered ? t("status.done") : "";
 
   return (
@@ -101,7 +117,7 @@ export function ChatScreen() {
         </aside>
       )}
 
-      <main className="flex min-w-0 flex-1 flex-col">
+      <main className="flex min-w-0 flex-1 flex-col" onPointerOver={warmUp} onFocus={warmUp}>
         <div className="flex items-center gap-2 border-b px-3 py-2">
           {!wide && (
             <Sheet open={menuOpen} onOpenChange={setMenuOpen}>
@@ -168,12 +184,14 @@ export function ChatScreen() {
             ) : empty ? (
               <StarterQuestions onPick={send} disabled={!collectionId || chat.loading} />
             ) : (
-              <MessageList
-                messages={chat.messages}
-                busy={chat.busy}
-                onCite={setCitation}
-                onRegenerate={() => void chat.regenerate()}
-              />
+              turns && (
+                <turns.MessageList
+                  messages={chat.messages}
+                  busy={chat.busy}
+                  onCite={setCitation}
+                  onRegenerate={() => void chat.regenerate()}
+                />
+              )
             )}
             {chat.error && (
               <ErrorMessage error={chat.error} onRetry={() => void chat.regenerate()} />
@@ -199,7 +217,7 @@ export function ChatScreen() {
         </p>
       </main>
 
-      <SourcePanel citation={citation} onClose={() => setCitation(null)} />
+      {viewer && <viewer.SourcePanel citation={citation} onClose={() => setCitation(null)} />}
     </div>
   );
 }

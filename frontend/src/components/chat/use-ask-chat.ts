@@ -1,13 +1,36 @@
 "use client";
-import { useChat } from "@ai-sdk/react";
+import type { ChatOnFinishCallback } from "ai";
 import { useRouter, useSearchParams } from "next/navigation";
-import { useEffect, useEffectEvent, useMemo, useRef, useState } from "react";
+import {
+  useCallback,
+  useEffect,
+  useEffectEvent,
+  useLayoutEffect,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from "react";
 import { api } from "@/lib/api/client";
+import { toApiError } from "@/lib/api/errors";
 import { storedToUIMessages } from "@/lib/chat/answer";
 import { chatError } from "@/lib/chat/chat-error";
-import { createAskTransport } from "@/lib/chat/transport";
-import { dataPartSchemas, messageMetadataSchema, type ChatMessage } from "@/lib/chat/types";
+import type { ChatSnapshot, ChatStore } from "@/lib/chat/engine";
+import type { AskContext } from "@/lib/chat/transport";
+import type { ChatMessage } from "@/lib/chat/types";
+import { lazyModule, preload } from "@/lib/lazy-module";
 import { getUserId } from "@/lib/user-id";
+
+/** The AI SDK's Chat, in a chunk of its own: the first page shows without it. */
+const chatEngine = lazyModule(() => import("@/lib/chat/engine"));
+
+/** Start loading the chat engine: the student is about to ask (focus, typing, a pointer). */
+export function preloadChatEngine(): void {
+  preload(chatEngine);
+}
+
+const IDLE: ChatSnapshot = { messages: [], status: "ready", error: undefined };
+const subscribeToNothing = () => () => {};
+const idleSnapshot = () => IDLE;
 
 const CONVERSATION_PARAM = "c";
 const conversationUrl = (id: string) => `/?${CONVERSATION_PARAM}=${encodeURIComponent(id)}`;
@@ -23,8 +46,9 @@ type Options = {
 type Opening = { id: string; error: unknown };
 
 /**
- * The chat's state: useChat on POST /api/ask, the current conversation (kept in `?c=<id>` so a
- * reload reopens it), reopening stored conversations and starting new ones.
+ * The chat's state: the AI SDK's Chat on POST /api/ask (its chunk loaded on first use), the
+ * current conversation (kept in `?c=<id>` so a reload reopens it), reopening stored
+ * conversations and starting new ones.
  */
 export function useAskChat({ collectionId, onCollection, onAnswerEnded }: Options) {
   const router = useRouter();
@@ -38,33 +62,68 @@ export function useAskChat({ collectionId, onCollection, onAnswerEnded }: Option
   const session = useRef(0);
   const askedIn = useRef(0);
 
-  const transport = useMemo(
-    () => createAskTransport(() => ({ collectionId, conversationId, userId: getUserId() })),
-    [collectionId, conversationId],
+  // What the chat reads when it sends and when an answer ends: always this render's values
+  // (set before the engine, which arrives after the first render, can call them).
+  const latest = useRef<{ context: () => AskContext; onFinish: ChatOnFinishCallback<ChatMessage> }>(
+    null!,
   );
-
-  const chat = useChat<ChatMessage>({
-    transport,
-    messageMetadataSchema,
-    dataPartSchemas,
-    experimental_throttle: 50,
-    onFinish: ({ message, isError, isAbort }) => {
-      // An answer cut off by "new conversation" or by opening another one is not ours anymore.
-      if (askedIn.current !== session.current) {
-        onAnswerEnded(); // it was still stored: the history may show it
-        return;
-      }
-      const id = message.metadata?.conversation_id;
-      if (id) {
-        shown.current = id;
-        setConversationId(id);
-        if (id !== urlId) router.replace(conversationUrl(id), { scroll: false });
-      }
-      setAnswered(!isError && !isAbort);
-      onAnswerEnded();
-    },
+  useLayoutEffect(() => {
+    latest.current = {
+      context: () => ({ collectionId, conversationId, userId: getUserId() }),
+      onFinish: ({ message, isError, isAbort }) => {
+        // An answer cut off by "new conversation" or by opening another one is not ours anymore.
+        if (askedIn.current !== session.current) {
+          onAnswerEnded(); // it was still stored: the history may show it
+          return;
+        }
+        const id = message.metadata?.conversation_id;
+        if (id) {
+          shown.current = id;
+          setConversationId(id);
+          if (id !== urlId) router.replace(conversationUrl(id), { scroll: false });
+        }
+        setAnswered(!isError && !isAbort);
+        onAnswerEnded();
+      },
+    };
   });
-  const { messages, status, error, stop, setMessages, clearError } = chat;
+
+  // The engine arrives on first use; until then the chat is empty and idle.
+  const [store, setStore] = useState<ChatStore | null>(null);
+  const storeRef = useRef<Promise<ChatStore> | null>(null);
+  const [engineError, setEngineError] = useState<unknown>(null);
+  // Waiting for the engine to send a question; the last question, to ask again if it never went.
+  const [starting, setStarting] = useState(false);
+  const lastQuestion = useRef<string | null>(null);
+  const withChat = useCallback((): Promise<ChatStore> => {
+    storeRef.current ??= chatEngine.load().then(
+      (engine) => {
+        const created = engine.createChatStore({
+          context: () => latest.current.context(),
+          onFinish: (event) => latest.current.onFinish(event),
+          throttleMs: 50,
+        });
+        setStore(created);
+        return created;
+      },
+      (error: unknown) => {
+        storeRef.current = null; // the chunk did not arrive: ask again next time
+        throw error;
+      },
+    );
+    return storeRef.current;
+  }, []);
+  const { messages, status, error } = useSyncExternalStore(
+    store?.subscribe ?? subscribeToNothing,
+    store?.getSnapshot ?? idleSnapshot,
+    idleSnapshot,
+  );
+  const stop = () => store?.chat.stop() ?? Promise.resolve();
+  const setMessages = (next: ChatMessage[]) => store?.setMessages(next);
+  const clearError = () => {
+    store?.chat.clearError();
+    setEngineError(null);
+  };
 
   /**
    * Stop any answer on its way, then show `id`'s (still empty) conversation or a new one.
@@ -86,11 +145,12 @@ export function useAskChat({ collectionId, onCollection, onAnswerEnded }: Option
 
   function load(id: string): void {
     reset(id)
-      .then((current) => (current ? api.conversation(id) : null))
+      .then((current) => (current ? Promise.all([api.conversation(id), withChat()]) : null))
       .then(
-        (conversation) => {
-          if (!conversation || shown.current !== id) return;
-          setMessages(storedToUIMessages(conversation));
+        (loaded) => {
+          if (!loaded || shown.current !== id) return;
+          const [conversation, opened] = loaded;
+          opened.setMessages(storedToUIMessages(conversation));
           setConversationId(id);
           onCollection(conversation.collection_id);
           setOpening(null);
@@ -122,9 +182,34 @@ export function useAskChat({ collectionId, onCollection, onAnswerEnded }: Option
   });
   useEffect(() => followUrl(urlId), [urlId]);
 
-  const busy = status === "submitted" || status === "streaming";
+  const busy = starting || status === "submitted" || status === "streaming";
   const loading = opening !== null && opening.error === null;
-  const shownError = error ? chatError(error, messages) : null;
+  const shownError = error
+    ? chatError(error, messages)
+    : engineError !== null
+      ? toApiError(engineError)
+      : null;
+
+  /** `run` on the chat once its engine is here; a failed download is the error shown. */
+  function act(run: (chat: ChatStore["chat"]) => Promise<void>): Promise<void> {
+    const asked = session.current;
+    askedIn.current = asked;
+    setEngineError(null);
+    if (store) return run(store.chat);
+    setStarting(true);
+    return withChat().then(
+      (opened) => {
+        setStarting(false);
+        // A new conversation was started while the engine was on its way: not for that one.
+        if (session.current !== asked) return;
+        return run(opened.chat);
+      },
+      (failure: unknown) => {
+        setStarting(false);
+        setEngineError(failure);
+      },
+    );
+  }
 
   return {
     messages,
@@ -137,14 +222,17 @@ export function useAskChat({ collectionId, onCollection, onAnswerEnded }: Option
     answered,
     conversationId,
     send: (text: string) => {
-      askedIn.current = session.current;
       setOpening(null); // a failed reopening gives way to a new conversation
-      return chat.sendMessage({ text });
+      lastQuestion.current = text;
+      return act((chat) => chat.sendMessage({ text }));
     },
-    regenerate: () => {
-      askedIn.current = session.current;
-      return chat.regenerate();
-    },
+    regenerate: () =>
+      act((chat) =>
+        // The engine had not arrived when the question was asked: ask it now.
+        chat.messages.length === 0 && lastQuestion.current
+          ? chat.sendMessage({ text: lastQuestion.current })
+          : chat.regenerate(),
+      ),
     stop: () => void stop(),
     retryOpen: () => {
       if (opening) load(opening.id);

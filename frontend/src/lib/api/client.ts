@@ -1,5 +1,5 @@
 /** Typed calls to the backend. Every path is same-origin: Next rewrites /api/* to Flask. */
-import { z } from "zod";
+import * as v from "valibot";
 import { getAdminToken } from "../admin-token";
 import { ApiError, errorFromResponse, toApiError } from "./errors";
 import {
@@ -38,13 +38,15 @@ export async function request(path: string, options: Options = {}): Promise<Resp
   return response;
 }
 
-async function json<S extends z.ZodType>(schema: S, path: string, options?: Options) {
+type Schema = v.GenericSchema;
+
+async function json<S extends Schema>(schema: S, path: string, options?: Options) {
   const response = await request(path, options);
-  const parsed = schema.safeParse(await response.json());
+  const parsed = v.safeParse(schema, await response.json());
   if (!parsed.success) {
     throw new ApiError("unknown", `Unexpected answer from ${path}`, response.status);
   }
-  return parsed.data as z.infer<S>;
+  return parsed.output as v.InferOutput<S>;
 }
 
 const enc = encodeURIComponent;

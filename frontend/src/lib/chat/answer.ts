@@ -1,4 +1,5 @@
 /** Pure views of chat messages: what a bubble shows, and stored conversations as UI messages. */
+import * as v from "valibot";
 import {
   AnswerMetadata,
   Citations,
@@ -30,16 +31,16 @@ export function messageCitations(message: Pick<ChatMessage, "parts">): Citation[
   for (let i = message.parts.length - 1; i >= 0; i--) {
     const part = message.parts[i];
     if (part.type === "data-citations") {
-      const parsed = Citations.safeParse(part.data);
-      return parsed.success ? parsed.data : [];
+      const parsed = v.safeParse(Citations, part.data);
+      return parsed.success ? parsed.output : [];
     }
   }
   return [];
 }
 
 export function answerView(message: ChatMessage): AnswerView {
-  const parsed = AnswerMetadata.safeParse(message.metadata ?? {});
-  const metadata = parsed.success ? parsed.data : {};
+  const parsed = v.safeParse(AnswerMetadata, message.metadata ?? {});
+  const metadata = parsed.success ? parsed.output : {};
   return {
     text: messageText(message),
     citations: messageCitations(message),

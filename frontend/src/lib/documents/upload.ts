@@ -2,6 +2,7 @@
  * Upload one file to a collection with XMLHttpRequest — fetch cannot report upload progress —
  * so every file of a drop has its own request and its own progress bar.
  */
+import * as v from "valibot";
 import { ApiError, kindForStatus, parseRetryAfter } from "@/lib/api/errors";
 import { UploadResult, type UploadItem } from "@/lib/api/schemas";
 
@@ -74,12 +75,12 @@ export function uploadFile(
       } catch {
         // Checked below.
       }
-      const parsed = UploadResult.safeParse(body);
-      if (!parsed.success || parsed.data.items.length === 0) {
+      const parsed = v.safeParse(UploadResult, body);
+      if (!parsed.success || parsed.output.items.length === 0) {
         reject(new ApiError("unknown", "Unexpected answer to the upload", xhr.status));
         return;
       }
-      resolve(parsed.data.items[0]);
+      resolve(parsed.output.items[0]);
     };
     xhr.onerror = () => reject(errorFromXhr(xhr));
     xhr.ontimeout = () => reject(new ApiError("offline", "The upload timed out."));
