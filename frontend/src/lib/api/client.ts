@@ -50,6 +50,8 @@ async function json<S extends Schema>(schema: S, path: string, options?: Options
 }
 
 const enc = encodeURIComponent;
+/** The most ids the documents listing takes at once (the backend's MAX_DOCUMENT_IDS). */
+const MAX_IDS = 100;
 
 export const api = {
   collections: () => json(CollectionList, "/api/collections").then((r) => r.items),
@@ -63,6 +65,19 @@ export const api = {
     request(`/api/collections/${enc(id)}`, { method: "DELETE", admin: true }).then(() => {}),
   documents: (collectionId: string) =>
     json(DocumentList, `/api/collections/${enc(collectionId)}/documents`).then((r) => r.items),
+  /** Only these documents of the collection (those in flight), in requests of MAX_IDS ids. */
+  documentsByIds: async (collectionId: string, ids: readonly string[]) => {
+    const batches: string[][] = [];
+    for (let i = 0; i < ids.length; i += MAX_IDS) batches.push(ids.slice(i, i + MAX_IDS));
+    const answers = await Promise.all(
+      batches.map((batch) => {
+        const query = new URLSearchParams(batch.map((id) => ["ids", id]));
+        const path = `/api/collections/${enc(collectionId)}/documents?${query}`;
+        return json(DocumentList, path).then((r) => r.items);
+      }),
+    );
+    return answers.flat();
+  },
   documentFileUrl: (id: string) => `/api/documents/${enc(id)}/file`,
   deleteDocument: (id: string) =>
     request(`/api/documents/${enc(id)}`, { method: "DELETE", admin: true }).then(() => {}),
