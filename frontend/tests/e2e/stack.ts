@@ -64,11 +64,14 @@ export class Process {
   }
 }
 
-type Env = Record<string, string>;
+/** Variables for a child process; `undefined` removes one the tests inherited. */
+type Env = Record<string, string | undefined>;
 
 function launch(name: string, command: string, args: string[], env: Env, cwd: string) {
   mkdirSync(ARTIFACTS, { recursive: true });
-  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: "pipe" });
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
+  const child = spawn(command, args, { cwd, env: merged, stdio: "pipe" });
   const log = path.join(ARTIFACTS, `${name}.log`);
   const chunks: Buffer[] = [];
   child.stdout?.on("data", (b: Buffer) => chunks.push(b));
@@ -100,27 +103,59 @@ export async function startFakeGroq(): Promise<Process> {
   throw new Error("fake Groq did not start");
 }
 
+// Settings a fresh checkout does not have: a backend started with its defaults leaves them out
+// even when the shell running the tests has them.
+const NON_DEFAULT_SETTINGS = [
+  "ADMIN_TOKEN",
+  "GROQ_API_KEY",
+  "GROQ_BASE_URL",
+  "GROQ_FALLBACK_MODEL",
+  "OPENAI_BASE_URL",
+  "DATABASE_URL",
+  "REDIS_URL",
+  "CHROMA_HOST",
+  "S3_BUCKET",
+  "EMBEDDING_MODEL",
+  "EMBEDDING_BACKEND",
+  "WORKERS",
+  "THREADS",
+  "LOG_LEVEL",
+];
+
+/**
+ * `chatgepeto serve` on `port` with `dataDir`. Extractive, or generated with the fake Groq at
+ * `groqBaseUrl`; with `defaults`, only the data folder and the address are set, as `make run`
+ * starts it on a new machine (the admin token is then the one it writes in `dataDir`).
+ */
 export async function startBackend(
   port: number,
   dataDir: string,
   groqBaseUrl?: string,
+  { defaults = false, name }: { defaults?: boolean; name?: string } = {},
 ): Promise<Process> {
-  const env: Env = {
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    DATA_DIR: dataDir,
-    ADMIN_TOKEN,
-    WORKERS: "1",
-    THREADS: "8",
-    HF_HUB_OFFLINE: "1",
-    TRANSFORMERS_OFFLINE: "1",
-    ANONYMIZED_TELEMETRY: "False",
-    LOG_LEVEL: "WARNING",
-    GROQ_API_KEY: groqBaseUrl ? "e2e-fake-key" : "",
-    GROQ_BASE_URL: groqBaseUrl ?? "",
-  };
+  const offline: Env = { HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1", ANONYMIZED_TELEMETRY: "False" };
+  const env: Env = defaults
+    ? {
+        ...Object.fromEntries(NON_DEFAULT_SETTINGS.map((key) => [key, undefined])),
+        ...offline,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        DATA_DIR: dataDir,
+      }
+    : {
+        ...offline,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        DATA_DIR: dataDir,
+        ADMIN_TOKEN,
+        WORKERS: "1",
+        THREADS: "8",
+        LOG_LEVEL: "WARNING",
+        GROQ_API_KEY: groqBaseUrl ? "e2e-fake-key" : "",
+        GROQ_BASE_URL: groqBaseUrl ?? "",
+      };
   const child = launch(
-    groqBaseUrl ? "backend-generated" : "backend-extractive",
+    name ?? (groqBaseUrl ? "backend-generated" : "backend-extractive"),
     path.join(VENV_BIN, "chatgepeto"),
     ["serve"],
     env,
