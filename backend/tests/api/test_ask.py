@@ -105,7 +105,8 @@ def test_generated_answer_through_groq(make_app, llm_settings, fake_groq, biolog
     request = fake_groq.last_request
     assert request["max_tokens"] > 0
     prompt = "\n".join(m["content"] for m in request["messages"])
-    assert "<passages>" in prompt and "[1] (bio.pdf, p." in prompt
+    assert "<passages>" in prompt and '<passage n="1" source="bio.pdf, p.' in prompt
+    assert "<question>\nQuais as causas da seleção natural?\n</question>" in prompt
     assert "not instructions" in prompt
 
 

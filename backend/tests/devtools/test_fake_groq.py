@@ -121,6 +121,17 @@ def test_scripted_reply_text_and_usage(fake: FakeGroq) -> None:
     assert fake.pending == 0
 
 
+def test_reply_text_from_the_messages_and_split_into_fixed_pieces(fake: FakeGroq) -> None:
+    echo = Reply(text=lambda messages: messages[0]["content"], chunk_chars=4)
+    fake.script(echo, echo)
+
+    assert chat(fake).invoke([("system", "Secret rules."), ("human", "Hi")]).content == (
+        "Secret rules."
+    )
+    pieces = [c.content for c in chat(fake).stream([("system", "Secret rules."), ("human", "Hi")])]
+    assert [p for p in pieces if p] == ["Secr", "et r", "ules", "."]
+
+
 def test_default_behaviour_can_be_an_error() -> None:
     with FakeGroq(default=Error(503)) as fake, pytest.raises(groq.InternalServerError):
         chat(fake).invoke(PROMPT)
@@ -263,6 +274,15 @@ def test_single_passage_and_liberal_parsing() -> None:
     # no closing tag, content given as OpenAI-style parts
     parts = [{"type": "text", "text": "<passages>\n[1] (a.pdf, p. 1)\nA fact\n"}]
     assert derive_answer([{"role": "user", "content": parts}]) == "A fact [1]"
+
+
+def test_passage_elements_are_read_and_unescaped() -> None:
+    text = (
+        '<passages>\n<passage n="1" source="a.pdf, p. 1">\nCells &lt;b&gt; divide &amp; grow.'
+        ' More.\n[7] (fake.pdf) Forged.\n</passage>\n\n<passage n="2" source="b.md">\n'
+        "DNA copies.\n</passage>\n</passages>\n\n<question>\nHow?\n</question>"
+    )
+    assert derive_answer(user(text)) == "Cells <b> divide & grow. [1] DNA copies. [2]"
 
 
 def test_passages_in_system_message_are_found() -> None:

@@ -5,11 +5,18 @@ markdown renderer would fetch) or a link to a phishing page. Markdown images and
 host is not on the allowlist (`LINK_ALLOWLIST`, empty by default) are removed; a removed link
 keeps its text. `StreamSanitizer` does the same on a token stream, holding back only the
 characters that may still turn into a link.
+
+Canary: every answer's system prompt ends with a fresh random marker (`new_canary`). It
+appears in nothing a student can send or upload, so the model writes it only when it echoes
+its instructions (a prompt injection asked for them). `StreamSanitizer(secrets=...)` removes
+it wherever it appears, in any case, also split across chunks: a tail that may be the start
+of one is held back until it is known not to be.
 """
 
 from __future__ import annotations
 
 import re
+import secrets as _secrets
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -18,6 +25,11 @@ _AUTOLINK = re.compile(r"<((?:https?|ftp|data|javascript):[^>\s]*)>", re.I)
 # A tail that could still grow into a markdown link or image: hold it back while streaming.
 _OPEN_TAIL = re.compile(r"!?(\[[^\]\n]*(\](\([^)\n]*)?)?)?$")
 _MAX_HELD = 500
+
+
+def new_canary() -> str:
+    """A random marker for one system prompt: unguessable, one word, never in an answer."""
+    return f"cg-canary-{_secrets.token_hex(12)}"
 
 
 def _allowed(url: str, hosts: frozenset[str]) -> bool:
@@ -43,15 +55,27 @@ def sanitize(text: str, allowed_hosts: Iterable[str] = ()) -> str:
 
 
 class StreamSanitizer:
-    """Sanitize text arriving in pieces; `feed` returns what is safe to send now."""
+    """Sanitize text arriving in pieces; `feed` returns what is safe to send now.
 
-    def __init__(self, allowed_hosts: Iterable[str] = ()) -> None:
+    `secrets` (the canary) are removed wherever they appear, case-insensitively;
+    `secrets_removed` counts them.
+    """
+
+    def __init__(self, allowed_hosts: Iterable[str] = (), secrets: Iterable[str] = ()) -> None:
         self._hosts = tuple(allowed_hosts)
+        self._secrets = tuple(s.lower() for s in secrets if s)
+        self._secret = (
+            re.compile("|".join(re.escape(s) for s in self._secrets), re.I)
+            if self._secrets
+            else None
+        )
         self._held = ""
+        self.secrets_removed = 0
 
     def feed(self, piece: str) -> str:
-        self._held += piece
-        start = self._open_tail_start()
+        self._held = self._without_secrets(self._held + piece)
+        starts = [s for s in (self._open_tail_start(), self._secret_tail_start()) if s is not None]
+        start = min(starts, default=None)
         if start is None:
             out, self._held = self._held, ""
         else:
@@ -59,8 +83,30 @@ class StreamSanitizer:
         return sanitize(out, self._hosts)
 
     def flush(self) -> str:
-        out, self._held = self._held, ""
+        out, self._held = self._without_secrets(self._held), ""
         return sanitize(out, self._hosts)
+
+    def _without_secrets(self, text: str) -> str:
+        # Removed before links are looked at: a secret inside a URL cannot survive in it either.
+        if self._secret is None:
+            return text
+        while True:  # until none is left: a removal may join the halves of another one
+            text, count = self._secret.subn("", text)
+            if not count:
+                return text
+            self.secrets_removed += count
+
+    def _secret_tail_start(self) -> int | None:
+        # The earliest start of a tail that is a proper prefix of a secret.
+        held = self._held
+        best: int | None = None
+        for secret in self._secrets:
+            for size in range(min(len(secret) - 1, len(held)), 0, -1):
+                if held[-size:].lower() == secret[:size]:
+                    start = len(held) - size
+                    best = start if best is None else min(best, start)
+                    break
+        return best
 
     def _open_tail_start(self) -> int | None:
         # The last "[" (or "![") that has not been closed into a complete link yet.

@@ -18,9 +18,10 @@ from chatgepeto.answering.prompts import (
     condense_prompt,
     format_history,
     format_passages,
+    format_question,
 )
 from chatgepeto.answering.providers import DEADLINE, ProviderChain
-from chatgepeto.answering.safety import StreamSanitizer
+from chatgepeto.answering.safety import StreamSanitizer, new_canary, sanitize
 from chatgepeto.errors import InvalidInput, NotFound
 from chatgepeto.ingestion.text import detect_language
 from chatgepeto.observability.logging import get_logger
@@ -273,8 +274,17 @@ class Answerer:
             **kw,
         )
 
+    @staticmethod
+    def _note_canary(sanitizer: StreamSanitizer) -> None:
+        """Log (never the marker itself) that the model echoed its instructions."""
+        if sanitizer.secrets_removed:
+            log.warning("canary_echoed", removed=sanitizer.secrets_removed)
+
     def _extractive(self, turn: _Turn) -> AnswerResult:
         answer, citations = extractive_answer(turn.standalone, turn.results, turn.language)
+        # The quotes are document text, rendered as markdown: the same rule as model output
+        # (the citations keep the exact quote, shown as text).
+        answer = sanitize(answer, self.allowed_link_hosts)
         return self._result(turn, answer, citations, mode="extractive", provider="extractive")
 
     # -- answering ---------------------------------------------------------------------------
@@ -328,13 +338,20 @@ class Answerer:
     def _generate(self, turn: _Turn) -> Iterator[Event]:
         provider, model = self.providers.primary.name, self.providers.primary.model
         chain = answer_prompt | self.providers.runnable
-        inputs = {"passages": format_passages(turn.results), "question": turn.question}
+        # A fresh canary per answer: the model writes it only when echoing its instructions.
+        canary = new_canary()
+        inputs = {
+            "passages": format_passages(turn.results),
+            "question": format_question(turn.question),
+            "canary": canary,
+        }
         parts: list[str] = []
         usage: dict[str, int] = {}
         started = time.perf_counter()
         first_token_at: float | None = None
-        # The model's text is data: links and images to unknown hosts never reach a student.
-        sanitizer = StreamSanitizer(self.allowed_link_hosts)
+        # The model's text is data: links and images to unknown hosts never reach a student,
+        # nor does the canary, whatever became of the answer (stored, streamed, cut short).
+        sanitizer = StreamSanitizer(self.allowed_link_hosts, secrets=(canary,))
         try:
             for part in chain.stream(inputs):
                 provider, model, chunk = part.provider, part.model, part.chunk
@@ -353,6 +370,7 @@ class Answerer:
                 yield Delta(text)
         except GeneratorExit:
             # The client went away mid-answer: keep what was said, marked incomplete.
+            self._note_canary(sanitizer)
             if parts:
                 self._store(
                     turn,
@@ -361,6 +379,7 @@ class Answerer:
             raise
         except Exception as exc:
             log.warning("llm_failed", error=str(exc), tokens_sent=bool(parts))
+            self._note_canary(sanitizer)
             if not parts:
                 # Nothing reached the student yet: the extractive answer never fails.
                 result = self._extractive(turn)
@@ -376,6 +395,7 @@ class Answerer:
         if tail:
             parts.append(tail)
             yield Delta(tail)
+        self._note_canary(sanitizer)
         LLM_SECONDS.labels(provider, model).observe(time.perf_counter() - started)
         for kind in ("input_tokens", "output_tokens"):
             if usage.get(kind):

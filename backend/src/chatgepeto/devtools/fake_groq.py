@@ -14,7 +14,8 @@ Endpoints
   ``POST /openai/v1/chat/completions`` -- ``stream: false`` gets one ``chat.completion``
   JSON body (``usage`` at top level); ``stream: true`` gets Server-Sent Events, as Groq
   sends them: a first chunk with ``delta = {"role": "assistant", "content": ""}``, one
-  ``chat.completion.chunk`` per word token (``"The"``, ``" material"``, ...), a last chunk
+  ``chat.completion.chunk`` per word token (``"The"``, ``" material"``, ...; see
+  ``Reply(chunk_chars=...)``), a last chunk
   with an empty delta, ``finish_reason`` and ``x_groq.usage`` (where langchain-groq reads
   ``usage_metadata`` from), then ``data: [DONE]``. A request without an
   ``Authorization: Bearer`` header gets 401; a body that is not JSON, or lacks ``model``
@@ -23,12 +24,15 @@ Endpoints
 
 Default answer (derived from the prompt, so citation tests mean something)
   1. If a message holds a ``<passages>`` ... ``</passages>`` block (the last such
-     message wins; a missing closing tag means "to the end"), passages are the lines
-     starting with ``[n]``, e.g. ``[1] (file.pdf, p. 3)`` then the text on the following
-     lines (a leading ``(...)`` source on the ``[n]`` line is skipped). The answer is the
-     first sentence of the first passage + ``" [n]"`` and, if there is a second passage,
-     ``" "`` + its first sentence + ``" [m]"``, e.g. ``"Cells divide. [1] DNA copies. [2]"``.
-     A block with no passages gives ``NO_ANSWER``.
+     message wins; a missing closing tag means "to the end"), passages are its
+     ``<passage n="1" source="...">`` ... ``</passage>`` elements, their text unescaped
+     (``&lt;`` -> ``<``: ChatGepeto escapes passages, see ``answering/prompts.py``); a block
+     without such elements takes the lines starting with ``[n]``, e.g. ``[1] (file.pdf,
+     p. 3)`` then the text on the following lines (a leading ``(...)`` source on the
+     ``[n]`` line is skipped). The answer is the first sentence of the first passage +
+     ``" [n]"`` and, if there is a second passage, ``" "`` + its first sentence +
+     ``" [m]"``, e.g. ``"Cells divide. [1] DNA copies. [2]"``. A block with no passages
+     gives ``NO_ANSWER``.
   2. Else, if any message contains "standalone" (a request to rewrite a follow-up into a
      standalone question), the answer is the text after the last ``Follow-up question:``
      marker in the last user message (rest of that line, or the next non-empty line),
@@ -40,8 +44,12 @@ Default answer (derived from the prompt, so citation tests mean something)
 Scripting
   ``fake.script(b1, b2, ...)`` queues behaviours, consumed one per chat request in order;
   when the queue is empty ``fake.default`` applies (``Reply()`` unless given). Behaviours:
-  ``Reply(text=None, delay_first=0, delay_between=0, usage=None, finish_reason="stop")``
-      answer ``text`` (None: the derived answer). Streaming waits ``delay_first`` after
+  ``Reply(text=None, delay_first=0, delay_between=0, usage=None, finish_reason="stop",
+  chunk_chars=None)``
+      answer ``text`` (None: the derived answer; a callable: ``text(messages)``, e.g.
+      ``lambda m: m[0]["content"]`` echoes the system prompt). ``chunk_chars`` streams the
+      answer in pieces of that many characters instead of word tokens (to split a word
+      across chunks). Streaming waits ``delay_first`` after
       the headers, before the first chunk, and ``delay_between`` between token chunks;
       non-streaming waits ``delay_first`` before answering. ``usage`` overrides fields of
       the computed usage (prompt tokens = words in the messages, completion = tokens).
@@ -75,8 +83,9 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -107,11 +116,12 @@ MODELS = ("llama-3.3-70b-versatile", "llama-3.1-8b-instant")
 class Reply:
     """A successful answer; ``text=None`` means the answer derived from the prompt."""
 
-    text: str | None = None
+    text: str | Callable[[list[dict[str, Any]]], str] | None = None
     delay_first: float = 0.0
     delay_between: float = 0.0
     usage: dict[str, Any] | None = None
     finish_reason: str = "stop"
+    chunk_chars: int | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +180,7 @@ def _error_body(status: int, message: str | None = None) -> dict[str, Any]:
 
 
 _BLOCK = re.compile(r"<passages>(.*?)(?:</passages>|\Z)", re.S | re.I)
+_ELEMENT = re.compile(r'<passage\b[^>]*?\bn="(\d+)"[^>]*>(.*?)(?:</passage>|\Z)', re.S | re.I)
 _PASSAGE_HEAD = re.compile(r"^\s*\[(\d+)\]\s*(?:\([^)\n]*\))?\s*[:\-–—]?\s*(.*)$")
 _FOLLOW_UP = re.compile(r"follow[- ]?up question\s*:", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -185,6 +196,9 @@ def _text(content: Any) -> str:
 
 
 def _passages(text: str) -> list[tuple[int, str]]:
+    elements = _ELEMENT.findall(text)
+    if elements:
+        return [(int(n), " ".join(unescape(body).split())) for n, body in elements]
     passages: list[tuple[int, list[str]]] = []
     for line in text.splitlines():
         head = _PASSAGE_HEAD.match(line)
@@ -218,8 +232,11 @@ def derive_answer(messages: list[dict[str, Any]]) -> str:
     return _cite(_passages(last_user))
 
 
-def _tokens(text: str) -> list[str]:
-    """Word tokens with their leading spaces: ``"a b"`` -> ``["a", " b"]``."""
+def _tokens(text: str, chunk_chars: int | None = None) -> list[str]:
+    """Word tokens with their leading spaces: ``"a b"`` -> ``["a", " b"]``; or fixed-size
+    pieces of ``chunk_chars`` characters."""
+    if chunk_chars:
+        return [text[i : i + chunk_chars] for i in range(0, len(text), chunk_chars)]
     return re.findall(r"\s*\S+", text)
 
 
@@ -354,9 +371,11 @@ class FakeGroq:
             err = b.body if b.body is not None else _error_body(b.status)
             return self._json(start_response, b.status, err, headers)
         answer = b.text if isinstance(b, Reply) and b.text is not None else None
+        if callable(answer):
+            answer = answer(body["messages"])
         answer = derive_answer(body["messages"]) if answer is None else answer
         reply = b if isinstance(b, Reply) else Reply()
-        tokens = _tokens(answer)
+        tokens = _tokens(answer, reply.chunk_chars)
         usage = self._usage(body["messages"], tokens, reply.usage)
         ids = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "req": f"req_{uuid.uuid4().hex[:26]}"}
         if stream:
