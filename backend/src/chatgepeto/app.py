@@ -11,7 +11,6 @@ from flask_openapi3 import Info, OpenAPI
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_flask_exporter import PrometheusMetrics
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from chatgepeto import __version__
 from chatgepeto.api import (
@@ -21,6 +20,7 @@ from chatgepeto.api import (
     collections,
     conversations,
     documents,
+    hardening,
     health,
     jobs,
     search,
@@ -68,14 +68,16 @@ def create_app(
         ADMIN_TOKEN=token,
         ADMIN_TOKEN_GENERATED=generated,
         MAX_UPLOAD_MB=settings.max_upload_mb,
-        # The whole request may carry several files; each is checked against the per-file
-        # limit while it is copied to disk. Larger requests are refused before being read.
+        # The whole upload may carry several files; each is checked against the per-file
+        # limit while it is copied to disk. Larger requests are refused before being read;
+        # other routes have the JSON limit (api/hardening.py).
         MAX_CONTENT_LENGTH=settings.max_upload_bytes * settings.max_upload_files + 1024 * 1024,
         JSON_SORT_KEYS=False,
     )
     app.extensions["chatgepeto"] = services
 
     _init_request_ids(app)
+    hardening.init_app(app, settings.max_json_bytes)
     auth.init_app(app)
     text_guard.init_app(app)
     register_error_handlers(app)
@@ -110,13 +112,6 @@ def _init_request_ids(app: Flask) -> None:
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=g.request_id)
-
-    @app.before_request
-    def _refuse_oversized_bodies() -> None:
-        # Refuse by Content-Length before anything reads the body.
-        limit = request.max_content_length
-        if limit is not None and (request.content_length or 0) > limit:
-            raise RequestEntityTooLarge()
 
     @app.after_request
     def _send_request_id(response: Response) -> Response:

@@ -136,6 +136,9 @@ class Settings(BaseSettings):
 
     max_upload_mb: int = Field(default=50, ge=1)
     max_upload_files: int = Field(default=20, ge=1)
+    # Every route but the upload takes a body of at most this many KiB (JSON: a question, a
+    # name, feedback); a larger one is refused with 413 before it is read.
+    max_json_kb: int = Field(default=64, ge=1, le=10240)
 
     # Original files in this S3 bucket (shared by every process) instead of DATA_DIR/files.
     # Credentials come from the standard AWS chain (environment, profile, task/instance role).
@@ -255,6 +258,10 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def max_json_bytes(self) -> int:
+        return self.max_json_kb * 1024
 
     def ensure_admin_token(self) -> tuple[str, bool]:
         """Return the admin token, generating and keeping one in DATA_DIR if unset.

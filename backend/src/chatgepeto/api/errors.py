@@ -6,6 +6,7 @@ from flask import Flask, Response, g, jsonify
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from chatgepeto.api.hardening import body_limit_message
 from chatgepeto.errors import ChatGepetoError
 from chatgepeto.observability.logging import get_logger
 
@@ -65,7 +66,7 @@ def register_error_handlers(app: Flask) -> None:
         message = {
             404: "Not found.",
             405: "This method is not allowed here.",
-            413: f"The upload is too large (limit {app.config['MAX_UPLOAD_MB']} MB per file).",
+            413: body_limit_message(),
         }.get(status, exc.description or exc.name)
         return error_response(status, message)
 
