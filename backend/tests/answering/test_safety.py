@@ -1,3 +1,5 @@
+import pytest
+
 from chatgepeto.answering.safety import StreamSanitizer, new_canary, sanitize
 
 
@@ -95,3 +97,47 @@ def test_held_prefix_that_is_not_the_canary_is_released():
 def test_without_secrets_nothing_is_held_for_them():
     stream = StreamSanitizer()
     assert stream.feed("ends with c") == "ends with c"
+
+
+def test_destinations_with_parentheses_and_deeper_leftovers():
+    assert sanitize("[clique](javascript:alert(1)) fim") == "clique fim"
+    assert sanitize("![p](https://evil.example/a_(b).png) fim") == " fim"
+    kept = "[wiki](https://usp.br/a_(b))"
+    assert sanitize(kept, ["usp.br"]) == kept
+    # Nested deeper than the pattern reads: the "](" is broken, so it is no link at all.
+    assert sanitize("[x](javascript:a((1)))") == "[x] (javascript:a((1)))"
+
+
+def test_reference_definitions_to_foreign_hosts_are_removed():
+    text = (
+        "Texto ![a][img] e [b][link].\n"
+        '[img]: https://evil.example/p.png "t"\n'
+        "  [link]: <javascript:alert(1)>\n"
+        "[ok]: https://usp.br/x\n"
+        "[1]: nota de rodapé, não um link\n"
+    )
+    out = sanitize(text, ["usp.br"])
+    assert "evil.example" not in out and "javascript" not in out
+    assert "[ok]: https://usp.br/x" in out and "[1]: nota de rodapé, não um link" in out
+
+
+def test_autolinks_of_any_scheme_are_removed_but_html_stays_text():
+    out = sanitize("<https://evil.example/a> <mailto:a@b.c> <vbscript:x> <div> a < b")
+    assert out == "   <div> a < b"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Veja [clique](javascript:alert(1)) agora.",
+        "Veja <https://evil.example/a> agora.",
+        'Veja ![p](https://evil.example/p.png "t") agora.',
+        "Veja\n[r]: https://evil.example/p.png\nagora.",
+    ],
+)
+def test_streamed_links_split_anywhere_are_removed(text):
+    for step in (1, 2, 5):
+        pieces = [text[i : i + step] for i in range(0, len(text), step)]
+        out, _ = stream_through(pieces, secrets=())
+        assert out == sanitize(text), (text, step)
+        assert "evil" not in out and "javascript" not in out

