@@ -204,3 +204,42 @@ def test_fake_groq_command_serves_chat_completions(tmp_path):
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def test_fake_groq_command_can_reply_a_fixed_text():
+    port = free_port()
+    reply = "<script>x</script> ![p](https://evil.example/p.png) [1]"
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "chatgepeto"),
+            "fake-groq",
+            "--port",
+            str(port),
+            "--delay-first",
+            "0",
+            "--reply",
+            reply,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        body = {"model": "m", "messages": [{"role": "user", "content": "<passages></passages>"}]}
+        while True:
+            try:
+                response = httpx.post(
+                    f"http://127.0.0.1:{port}/openai/v1/chat/completions",
+                    json=body,
+                    headers={"Authorization": "Bearer x"},
+                    timeout=2,
+                )
+                break
+            except httpx.HTTPError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        assert response.json()["choices"][0]["message"]["content"] == reply
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)

@@ -335,15 +335,25 @@ def ask(question: str, collection_name: str, as_json: bool) -> None:
 @click.option(
     "--delay-between", type=float, default=0.02, show_default=True, help="Seconds between tokens."
 )
-def fake_groq(host: str, port: int, delay_first: float, delay_between: float) -> None:
+@click.option(
+    "--reply",
+    "reply_text",
+    default=None,
+    help="Answer every request with this text (e.g. hostile markdown, for browser tests).",
+)
+def fake_groq(
+    host: str, port: int, delay_first: float, delay_between: float, reply_text: str | None
+) -> None:
     """Run a local fake Groq server, to try generated answers offline.
 
     Then start the API with GROQ_API_KEY=anything GROQ_BASE_URL=http://HOST:PORT. Answers are
-    built from the retrieved passages (their first sentences, cited [1], [2]).
+    built from the retrieved passages (their first sentences, cited [1], [2]), or are the
+    --reply text.
     """
     from chatgepeto.devtools.fake_groq import FakeGroq, Reply
 
-    fake = FakeGroq(Reply(delay_first=delay_first, delay_between=delay_between), host, port)
+    reply = Reply(text=reply_text, delay_first=delay_first, delay_between=delay_between)
+    fake = FakeGroq(reply, host, port)
     click.echo(f"Fake Groq on {fake.base_url} — set GROQ_BASE_URL={fake.base_url}")
     click.echo("Ctrl-C to stop.")
     with contextlib.suppress(KeyboardInterrupt):
