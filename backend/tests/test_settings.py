@@ -25,6 +25,29 @@ def test_admin_token_is_generated_once_and_kept(tmp_path):
     assert explicit.ensure_admin_token() == ("mine", False)
 
 
+def test_session_secret_is_generated_once_and_kept(tmp_path):
+    settings = Settings(_env_file=None, data_dir=tmp_path, session_secret="")
+    secret, previous = settings.ensure_session_secret()
+    assert len(secret) >= 48 and previous is None
+    assert (tmp_path / "session_secret").stat().st_mode & 0o777 == 0o600
+    assert Settings(_env_file=None, data_dir=tmp_path).ensure_session_secret() == (secret, None)
+    # No drafts left behind by the atomic write.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["session_secret"]
+    explicit = Settings(
+        _env_file=None,
+        data_dir=tmp_path,
+        session_secret="secret-now",
+        session_secret_previous="secret-before",
+    )
+    assert explicit.ensure_session_secret() == ("secret-now", "secret-before")
+    assert "secret-now" not in repr(explicit) and "secret-before" not in repr(explicit)
+    (tmp_path / "session_secret").write_text("\n")
+    import pytest
+
+    with pytest.raises(ValueError, match="delete it"):
+        Settings(_env_file=None, data_dir=tmp_path).ensure_session_secret()
+
+
 def test_environment_variables_are_read(tmp_path, monkeypatch):
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     monkeypatch.setenv("GROQ_API_KEY", "gsk_x")

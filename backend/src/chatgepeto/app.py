@@ -22,6 +22,7 @@ from chatgepeto.api import (
     documents,
     hardening,
     health,
+    identity,
     jobs,
     search,
     text_guard,
@@ -79,6 +80,7 @@ def create_app(
     _init_request_ids(app)
     hardening.init_app(app, settings.max_json_bytes)
     auth.init_app(app)
+    identity.init_app(app, settings)
     text_guard.init_app(app)
     register_error_handlers(app)
     for module in (

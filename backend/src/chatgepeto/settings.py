@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     log_json: bool = True
 
     admin_token: SecretStr | None = None
+    # Signs the anonymous id each browser is given in a cookie (api/identity.py), so nobody can
+    # pass for another student. Unset: generated on first start and kept in
+    # DATA_DIR/session_secret. Every API process must use the same one (SSM in production).
+    session_secret: SecretStr | None = None
+    # The secret before the last rotation: cookies it signed still count (and are signed again
+    # with SESSION_SECRET), so a rotation keeps every student's history. Drop it after a while.
+    session_secret_previous: SecretStr | None = None
+    # The id cookie's Secure flag: "auto" = when the request came over HTTPS (as the trusted
+    # proxies say, PROXY_HOPS), "always", "never".
+    cookie_secure: str = Field(default="auto", pattern="^(auto|always|never)$")
 
     # SQL database; SQLite under DATA_DIR when empty.
     database_url: str = ""
@@ -151,8 +161,8 @@ class Settings(BaseSettings):
     # Rate limits ("N per second|minute|hour|day"), counted in Redis when REDIS_URL is set
     # (shared by every API process), else in each process's memory.
     ratelimit_enabled: bool = True
-    # Questions (POST /api/ask and /api/search together) per user (the body's user_id, else
-    # the client IP), and per client IP whatever user_id it sends.
+    # Questions (POST /api/ask and /api/search together) per user (the signed id cookie, else
+    # the client IP), and per client IP whatever cookie it sends.
     ratelimit_ask: str = "30 per minute"
     ratelimit_ask_per_ip: str = "120 per minute"
     # Upload requests (POST /api/collections/{id}/documents) per client IP.
@@ -178,6 +188,8 @@ class Settings(BaseSettings):
     @field_validator(
         "groq_api_key",
         "admin_token",
+        "session_secret",
+        "session_secret_previous",
         "database_password",
         "openai_api_key",
         "groq_fallback_model",
@@ -280,6 +292,32 @@ class Settings(BaseSettings):
         path.write_text(token + "\n")
         path.chmod(0o600)
         return token, True
+
+    def ensure_session_secret(self) -> tuple[str, str | None]:
+        """The secret that signs user ids and the previous one (or None), generating and
+        keeping one in DATA_DIR if SESSION_SECRET is unset."""
+        previous = self.session_secret_previous
+        previous_value = previous.get_secret_value() if previous is not None else None
+        if self.session_secret is not None:
+            return self.session_secret.get_secret_value(), previous_value
+        path = self.data_dir / "session_secret"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            # Written aside and linked into place: processes starting together all end up
+            # with the first one's secret, never with an empty or half-written file.
+            draft = path.with_name(f".session_secret.{os.getpid()}.{secrets.token_hex(4)}")
+            draft.write_text(secrets.token_urlsafe(48) + "\n")
+            draft.chmod(0o600)
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink()
+        secret = path.read_text().strip()
+        if not secret:
+            raise ValueError(f"{path} is empty: delete it to have a new secret generated")
+        return secret, previous_value
 
 
 def _with_password(url: str, password: str) -> str:

@@ -118,7 +118,6 @@ def test_generated_stream_and_follow_up_rewrite(make_app, llm_settings, fake_gro
         json={
             "question": "O que é seleção natural?",
             "collection_id": collection_id,
-            "user_id": "aluna-1",
         },
         headers=SSE,
     )

@@ -1,70 +1,59 @@
 from conftest import create_collection
-
-
-def ask(client, collection_id, question, **extra):
-    response = client.post(
-        "/api/ask", json={"question": question, "collection_id": collection_id, **extra}
-    )
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
+from utils.students import ask, student, user_id_of
 
 
 def test_history_is_stored_with_citations(client, ready_collection):
-    first = ask(client, ready_collection, "O que é evolução?", user_id="ana")
+    first = ask(client, ready_collection, "O que é evolução?")
     second = ask(
         client,
         ready_collection,
         "E deriva genética?",
-        user_id="ana",
         conversation_id=first["conversation_id"],
     )
     assert second["conversation_id"] == first["conversation_id"]
     conversation = client.get(f"/api/conversations/{first['conversation_id']}").get_json()
     assert conversation["title"] == "O que é evolução?"
-    assert conversation["user_id"] == "ana"
+    # The student is the id the server put in the cookie.
+    assert conversation["user_id"] == user_id_of(client)
     roles = [m["role"] for m in conversation["messages"]]
     assert roles == ["user", "assistant", "user", "assistant"]
     assert conversation["messages"][1]["citations"] == first["citations"]
     assert conversation["messages"][1]["id"] == first["message_id"]
 
 
-def test_list_filters_and_cursor_paging(client, ready_collection):
+def test_list_filters_and_cursor_paging(app, client, ready_collection):
     other = create_collection(client, "Outra")
+    bia, caio = student(app), student(app)
     ids = [
-        ask(client, ready_collection, f"Pergunta {i} sobre evolução", user_id="bia")[
-            "conversation_id"
-        ]
+        ask(bia, ready_collection, f"Pergunta {i} sobre evolução")["conversation_id"]
         for i in range(5)
     ]
-    ask(client, ready_collection, "Pergunta de outra pessoa", user_id="caio")
-    ask(client, other, "Pergunta na outra coleção", user_id="bia")
+    ask(caio, ready_collection, "Pergunta de outra pessoa")
+    ask(bia, other, "Pergunta na outra coleção")
 
-    page = client.get("/api/conversations?user_id=bia&limit=2").get_json()
+    page = bia.get("/api/conversations?limit=2").get_json()
     assert len(page["items"]) == 2 and page["next_cursor"]
     seen = [c["id"] for c in page["items"]]
     while page["next_cursor"]:
-        page = client.get(
-            f"/api/conversations?user_id=bia&limit=2&cursor={page['next_cursor']}"
-        ).get_json()
+        page = bia.get(f"/api/conversations?limit=2&cursor={page['next_cursor']}").get_json()
         seen += [c["id"] for c in page["items"]]
     assert len(seen) == 6 and len(set(seen)) == 6
     assert set(ids) < set(seen)
 
-    in_collection = client.get(
-        f"/api/conversations?user_id=bia&collection_id={ready_collection}"
-    ).get_json()
+    in_collection = bia.get(f"/api/conversations?collection_id={ready_collection}").get_json()
     assert {c["id"] for c in in_collection["items"]} == set(ids)
     newest_first = [c["id"] for c in in_collection["items"]]
     assert newest_first == ids[::-1]
 
-    found = client.get("/api/conversations?q=outra pessoa").get_json()["items"]
-    assert [c["user_id"] for c in found] == ["caio"]
+    found = caio.get("/api/conversations?q=outra pessoa").get_json()["items"]
+    assert [c["user_id"] for c in found] == [user_id_of(caio)]
+    assert bia.get("/api/conversations?q=outra pessoa").get_json()["items"] == []
     # q also searches the answers' text
-    assert client.get("/api/conversations?q=hereditariedade").get_json()["items"]
+    assert bia.get("/api/conversations?q=hereditariedade").get_json()["items"]
 
-    future = client.get("/api/conversations?from=2999-01-01T00:00:00Z").get_json()
+    future = bia.get("/api/conversations?from=2999-01-01T00:00:00Z").get_json()
     assert future["items"] == []
-    past = client.get("/api/conversations?to=2000-01-01T00:00:00Z").get_json()
+    past = bia.get("/api/conversations?to=2000-01-01T00:00:00Z").get_json()
     assert past["items"] == []
 
 

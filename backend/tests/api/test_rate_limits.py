@@ -6,7 +6,10 @@ import uuid
 import pytest
 import redis
 
+from chatgepeto.api.identity import COOKIE_NAME
+
 from conftest import AUTH, redis_test_url, upload
+from utils.students import student, user_id_of
 
 QUESTION = {"question": "O que é seleção natural?", "collection_id": "nope"}
 
@@ -27,9 +30,36 @@ def limited(make_app, make_settings):
     return build
 
 
-def ask(client, user_id=None, ip="10.0.0.1", path="/api/ask", headers=None):
-    body = {**QUESTION, **({"user_id": user_id} if user_id else {})}
-    return client.post(path, json=body, headers=headers, environ_base={"REMOTE_ADDR": ip})
+# Id cookies issued so far, by data folder (apps on one folder share the signing secret).
+STUDENT_COOKIES: dict = {}
+
+
+def as_student(client, name):
+    """A client of `client`'s app that is the student `name`: its id cookie was issued by a
+    first visit (from any app on the same data folder, which share the signing secret)."""
+    app = client.application
+    students = app.config.setdefault("TEST_STUDENTS", {})
+    if name not in students:
+        cookies = STUDENT_COOKIES.setdefault(app.extensions["chatgepeto"].settings.data_dir, {})
+        if name in cookies:
+            students[name] = app.test_client()
+            students[name].set_cookie(COOKIE_NAME, cookies[name])
+        else:
+            students[name] = student(app)
+            cookies[name] = students[name].get_cookie(COOKIE_NAME).value
+    return students[name]
+
+
+def ask(client, user=None, ip="10.0.0.1", path="/api/ask", headers=None):
+    """A question from `user` (a student with an id cookie), or from a client without one."""
+    if user:
+        sender = as_student(client, user)
+    else:  # a script that never keeps the cookie it is given
+        config = client.application.config
+        sender = config.setdefault(
+            "TEST_NO_COOKIES", client.application.test_client(use_cookies=False)
+        )
+    return sender.post(path, json=QUESTION, headers=headers, environ_base={"REMOTE_ADDR": ip})
 
 
 def assert_refused(response, words: str) -> None:
@@ -67,7 +97,7 @@ def test_ask_and_search_share_the_question_budget(limited):
     assert_refused(ask(client, "ana", path="/api/search"), "Too many questions")
 
 
-def test_changing_user_id_does_not_escape_the_per_ip_limit(limited):
+def test_changing_student_does_not_escape_the_per_ip_limit(limited):
     client = limited()
     statuses = [ask(client, f"user-{n}").status_code for n in range(5)]
     assert statuses == [404] * 5
@@ -75,7 +105,7 @@ def test_changing_user_id_does_not_escape_the_per_ip_limit(limited):
     assert ask(client, "user-new", ip="10.0.0.2").status_code == 404
 
 
-def test_without_user_id_the_ip_is_the_user(limited):
+def test_without_an_id_cookie_the_ip_is_the_user(limited):
     client = limited()
     assert [ask(client).status_code for _ in range(3)] == [404] * 3
     assert ask(client).status_code == 429
@@ -182,7 +212,7 @@ def test_two_api_processes_share_the_counter_through_redis(limited):
     assert_refused(ask(second, user, ip=ip), "Too many questions")
     assert_refused(ask(first, user, ip=ip), "Too many questions")
     keys = redis.Redis.from_url(url).keys("LIMITS:*chatgepeto*")
-    assert any(user.encode() in key for key in keys)
+    assert any(user_id_of(as_student(first, user)).encode() in key for key in keys)
 
 
 def test_a_malformed_limit_stops_start_up(tmp_path):

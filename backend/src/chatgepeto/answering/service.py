@@ -151,7 +151,8 @@ class Answerer:
             history: list[tuple[str, str]] = []
             if conversation_id:
                 conversation = session.get(Conversation, conversation_id)
-                if conversation is None:
+                # Somebody else's conversation is answered as one that does not exist.
+                if conversation is None or conversation.user_id != user_id:
                     raise NotFound(f"Conversation {conversation_id!r} does not exist.")
                 if conversation.collection_id != collection_id:
                     raise InvalidInput(

@@ -1,4 +1,9 @@
-"""Conversations: list with filters and cursor paging, show, delete; message feedback."""
+"""Conversations: list with filters and cursor paging, show, delete; message feedback.
+
+Each student sees only their own: every route is scoped to the signed id cookie
+(api/identity.py), and another student's conversation or message is a 404, as if it did not
+exist. The admin token may list and read every conversation (for teachers), not change them.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import and_, delete, exists, or_, select
 
 from chatgepeto.api import services
+from chatgepeto.api.auth import BEARER, STUDENT, is_admin
+from chatgepeto.api.identity import current_user_id
 from chatgepeto.api.schemas import (
     ConversationList,
     ConversationOut,
@@ -54,11 +61,16 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise InvalidInput("The cursor is not valid; start again without it.") from exc
 
 
-@bp.get("/conversations", responses={200: ConversationList, 422: ErrorOut})
+@bp.get(
+    "/conversations", responses={200: ConversationList, 422: ErrorOut}, security=STUDENT + BEARER
+)
 def list_conversations(query: ConversationQuery):
-    """List conversations, most recently active first; filter and page with `cursor`."""
+    """List this student's conversations, most recently active first; filter and page with
+    `cursor`. With the admin token: everybody's, or those of `user_id`."""
     stmt = select(Conversation)
-    if query.user_id:
+    if not is_admin():
+        stmt = stmt.where(Conversation.user_id == current_user_id())
+    elif query.user_id:
         stmt = stmt.where(Conversation.user_id == query.user_id)
     if query.collection_id:
         stmt = stmt.where(Conversation.collection_id == query.collection_id)
@@ -66,13 +78,17 @@ def list_conversations(query: ConversationQuery):
         stmt = stmt.where(Conversation.updated_at >= query.from_)
     if query.to:
         stmt = stmt.where(Conversation.updated_at <= query.to)
-    if query.q:
-        pattern = f"%{query.q.strip()}%"
+    if query.q and query.q.strip():
+        # Words, not patterns: `%` and `_` are searched for as themselves.
+        q = query.q.strip()
         stmt = stmt.where(
             or_(
-                Conversation.title.ilike(pattern),
+                Conversation.title.icontains(q, autoescape=True),
                 exists().where(
-                    and_(Message.conversation_id == Conversation.id, Message.content.ilike(pattern))
+                    and_(
+                        Message.conversation_id == Conversation.id,
+                        Message.content.icontains(q, autoescape=True),
+                    )
                 ),
             )
         )
@@ -94,19 +110,28 @@ def list_conversations(query: ConversationQuery):
     return {"items": [_summary(c) for c in page], "next_cursor": next_cursor}
 
 
-def _get_conversation(session: Any, conversation_id: str) -> Conversation:
+def _get_conversation(session: Any, conversation_id: str, *, admin: bool = False) -> Conversation:
+    """The conversation if this student's (or `admin` and the admin token is given); else 404,
+    the same answer as for an id that does not exist."""
     conversation = session.get(Conversation, conversation_id)
-    if conversation is None:
+    if conversation is None or not (
+        (admin and is_admin()) or conversation.user_id == current_user_id()
+    ):
         raise NotFound(f"Conversation {conversation_id!r} does not exist.")
     return conversation
 
 
-@bp.get("/conversations/<conversation_id>", responses={200: ConversationOut, 404: ErrorOut})
+@bp.get(
+    "/conversations/<conversation_id>",
+    responses={200: ConversationOut, 404: ErrorOut},
+    security=STUDENT + BEARER,
+)
 def get_conversation(path: ConversationPath):
-    """Show a conversation with its messages and their citations."""
+    """Show one of this student's conversations (any, with the admin token), with its
+    messages and their citations."""
     chain = services().providers
     with services().sessions() as session:
-        conversation = _get_conversation(session, path.conversation_id)
+        conversation = _get_conversation(session, path.conversation_id, admin=True)
         messages = session.scalars(
             select(Message)
             .where(Message.conversation_id == conversation.id)
@@ -137,20 +162,27 @@ def get_conversation(path: ConversationPath):
         }
 
 
-@bp.delete("/conversations/<conversation_id>", responses={204: None, 404: ErrorOut})
+@bp.delete(
+    "/conversations/<conversation_id>", responses={204: None, 404: ErrorOut}, security=STUDENT
+)
 def delete_conversation(path: ConversationPath):
-    """Delete a conversation and its messages."""
+    """Delete one of this student's conversations and its messages."""
     with session_scope(services().sessions) as session:
         session.delete(_get_conversation(session, path.conversation_id))
     return "", 204
 
 
-@bp.post("/messages/<message_id>/feedback", responses={204: None, 404: ErrorOut, 422: ErrorOut})
+@bp.post(
+    "/messages/<message_id>/feedback",
+    responses={204: None, 404: ErrorOut, 422: ErrorOut},
+    security=STUDENT,
+)
 def give_feedback(path: MessagePath, body: FeedbackIn):
-    """Rate an answer up or down, with an optional comment; a new rating replaces the last."""
+    """Rate one of this student's answers up or down, with an optional comment; a new rating
+    replaces the last."""
     with session_scope(services().sessions) as session:
         message = session.get(Message, path.message_id)
-        if message is None:
+        if message is None or message.conversation.user_id != current_user_id():
             raise NotFound(f"Message {path.message_id!r} does not exist.")
         if message.role != "assistant":
             raise InvalidInput("Feedback is for answers; this message is a question.")

@@ -1,7 +1,7 @@
 """Rate limits (Flask-Limiter) on the expensive endpoints, and who the client is.
 
 - Questions (`POST /api/ask` and `POST /api/search`, one budget for both): per user — the
-  body's `user_id`, else the client IP — and per client IP, whatever `user_id` it sends.
+  signed id cookie's student, else the client IP — and per client IP, whatever cookie it sends.
 - Uploads (`POST /api/collections/{id}/documents`): per client IP.
 
 Nothing else is limited (health, readiness and metrics never are), and the admin token does
@@ -24,6 +24,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from chatgepeto.api.errors import error_response
+from chatgepeto.api.identity import known_user_id
 from chatgepeto.observability.logging import get_logger
 from chatgepeto.observability.metrics import RATE_LIMITED
 from chatgepeto.settings import Settings
@@ -61,11 +62,11 @@ def ip_key() -> str:
 
 
 def user_key() -> str:
-    """The asking user: the JSON body's `user_id`, else the client IP."""
-    body = request.get_json(silent=True) if request.is_json else None
-    user_id = body.get("user_id") if isinstance(body, dict) else None
-    if isinstance(user_id, str) and user_id.strip():
-        return "user:" + user_id.strip()[:200]
+    """The asking user: the student of a valid id cookie, else the client IP (a client without
+    one gets a fresh id each time, so its address is what stays the same)."""
+    user_id = known_user_id()
+    if user_id is not None:
+        return "user:" + user_id
     return "ip:" + client_ip()
 
 

@@ -164,8 +164,13 @@ class SearchOut(BaseModel):
 class AskIn(BaseModel):
     question: Question
     collection_id: str = Field(max_length=64)
-    conversation_id: str | None = Field(default=None, max_length=64)
-    user_id: str | None = Field(default=None, max_length=200)
+    conversation_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="One of the asking student's conversations (the id cookie's); omitted: "
+        "a new one. Anybody else's is a 404.",
+    )
+    # No `user_id`: the student is the signed id cookie. Older clients' `user_id` is ignored.
 
 
 class Citation(BaseModel):
@@ -201,7 +206,12 @@ class AskOut(BaseModel):
 
 
 class ConversationQuery(BaseModel):
-    user_id: str | None = Field(default=None, max_length=200)
+    user_id: str | None = Field(
+        default=None,
+        max_length=200,
+        description="With the admin token only: that student's conversations. Without it, a "
+        "student always gets their own (the id cookie's) and this is ignored.",
+    )
     collection_id: str | None = Field(default=None, max_length=64)
     q: str | None = Field(default=None, max_length=200)
     from_: datetime | None = Field(default=None, alias="from")

@@ -6,6 +6,8 @@ from flask import Response, request
 from flask_openapi3 import APIBlueprint, Tag
 
 from chatgepeto.api import services
+from chatgepeto.api.auth import STUDENT
+from chatgepeto.api.identity import current_user_id
 from chatgepeto.api.schemas import AskIn, AskOut, ErrorOut, SearchIn, SearchOut
 from chatgepeto.api.streaming import HEADERS, encode, with_keepalive
 from chatgepeto.errors import NotFound
@@ -40,23 +42,29 @@ def search(body: SearchIn):
     }
 
 
-@bp.post("/ask", responses={200: AskOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut})
+@bp.post(
+    "/ask",
+    responses={200: AskOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    security=STUDENT,
+)
 def ask(body: AskIn):
     """Answer a question from a collection's material, with numbered citations.
+
+    The conversation is the student's of the id cookie (a new one is issued if missing): a
+    `conversation_id` of anybody else's is a 404.
 
     With `Accept: text/event-stream` the answer streams in the Vercel AI SDK UI message
     stream protocol (header `x-vercel-ai-ui-message-stream: v1`).
     """
     answerer = services().answerer
+    user_id = current_user_id()
     wants_stream = request.accept_mimetypes.best_match(
         ["application/json", "text/event-stream"]
     ) == "text/event-stream" and "text/event-stream" in request.headers.get("Accept", "")
     if not wants_stream:
-        result = answerer.answer(
-            body.question, body.collection_id, body.conversation_id, body.user_id
-        )
+        result = answerer.answer(body.question, body.collection_id, body.conversation_id, user_id)
         return result.as_json()
-    events = answerer.stream(body.question, body.collection_id, body.conversation_id, body.user_id)
+    events = answerer.stream(body.question, body.collection_id, body.conversation_id, user_id)
     # Run the preparation now, so a bad request still gets a plain JSON error and status.
     first = next(events)
 
