@@ -75,6 +75,7 @@ output "secret_parameter_names" {
     database_password = aws_ssm_parameter.database_password.name
     groq_api_key      = aws_ssm_parameter.groq_api_key.name
     redis_url         = aws_ssm_parameter.redis_url.name
+    session_secret    = aws_ssm_parameter.session_secret.name
   }
 }
 

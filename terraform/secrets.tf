@@ -2,8 +2,9 @@
 # the containers by ECS (`secrets[].valueFrom`), never as plain environment entries, variables
 # or outputs.
 #
-# - ADMIN_TOKEN and DATABASE_PASSWORD are generated here as ephemeral values and written with
-#   write-only arguments: they never reach the plan or the state. Raise *_version to rotate.
+# - ADMIN_TOKEN, SESSION_SECRET (signs the students' id cookies) and DATABASE_PASSWORD are
+#   generated here as ephemeral values and written with write-only arguments: they never reach
+#   the plan or the state. Raise *_version to rotate.
 # - GROQ_API_KEY is put in its parameter by a person (docs/deploy.md); Terraform only creates the
 #   parameter with a placeholder and never reads or overwrites it.
 # - REDIS_URL carries the ElastiCache AUTH token, which ElastiCache takes only as a plain
@@ -29,6 +30,25 @@ resource "aws_ssm_parameter" "admin_token" {
 
   # Written when value_wo_version changes, and only then: any other update would send a fresh
   # ephemeral value along (a silent rotation).
+  lifecycle {
+    ignore_changes = [description, key_id, tier, type]
+  }
+}
+
+ephemeral "random_password" "session_secret" {
+  length  = 64
+  special = false
+}
+
+resource "aws_ssm_parameter" "session_secret" {
+  name        = "${local.parameter_prefix}/SESSION_SECRET"
+  description = "Signs the anonymous student id cookies (every API task must share it); rotating it gives every student a new id"
+  type        = "SecureString"
+  key_id      = aws_kms_key.main.arn
+
+  value_wo         = ephemeral.random_password.session_secret.result
+  value_wo_version = var.session_secret_version
+
   lifecycle {
     ignore_changes = [description, key_id, tier, type]
   }
@@ -92,9 +112,10 @@ locals {
   database_secret = [{ name = "DATABASE_PASSWORD", valueFrom = aws_ssm_parameter.database_password.arn }]
   redis_secret    = [{ name = "REDIS_URL", valueFrom = aws_ssm_parameter.redis_url.arn }]
   admin_secret    = [{ name = "ADMIN_TOKEN", valueFrom = aws_ssm_parameter.admin_token.arn }]
+  session_secret  = [{ name = "SESSION_SECRET", valueFrom = aws_ssm_parameter.session_secret.arn }]
   groq_secret     = [{ name = "GROQ_API_KEY", valueFrom = aws_ssm_parameter.groq_api_key.arn }]
 
-  api_secrets     = concat(local.admin_secret, local.database_secret, local.redis_secret, var.groq_enabled ? local.groq_secret : [])
+  api_secrets     = concat(local.admin_secret, local.session_secret, local.database_secret, local.redis_secret, var.groq_enabled ? local.groq_secret : [])
   worker_secrets  = concat(local.database_secret, local.redis_secret)
   migrate_secrets = local.database_secret
 

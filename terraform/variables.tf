@@ -465,6 +465,12 @@ variable "admin_token_version" {
   default     = 1
 }
 
+variable "session_secret_version" {
+  description = "Version of the generated secret that signs the students' id cookies: raise it by one to rotate it (every student then starts with a new id and an empty history)"
+  type        = number
+  default     = 1
+}
+
 variable "database_password_version" {
   description = "Version of the generated database password: raise it by one to rotate it (written to RDS and SSM in the same apply)"
   type        = number

@@ -273,7 +273,13 @@ def test_containers_get_secrets_only_from_ssm_through_value_from(tf, containers,
             assert attr(parameter, "type") == "SecureString"
             assert attr(parameter, "key_id") == "${aws_kms_key.main.arn}"
     api = {s["name"] for s in entries(containers["api"]["secrets"], locals_)}
-    assert {"ADMIN_TOKEN", "DATABASE_PASSWORD", "REDIS_URL", "GROQ_API_KEY"} == api
+    assert {
+        "ADMIN_TOKEN",
+        "SESSION_SECRET",
+        "DATABASE_PASSWORD",
+        "REDIS_URL",
+        "GROQ_API_KEY",
+    } == api
     worker = {s["name"] for s in entries(containers["worker"]["secrets"], locals_)}
     assert worker == {"DATABASE_PASSWORD", "REDIS_URL"}
 
@@ -380,7 +386,11 @@ def test_no_variable_default_or_output_holds_a_secret(tf):
 def test_generated_secrets_never_reach_the_state(tf):
     ephemeral = resources(tf, "ephemeral", "random_password")
     parameters = resources(tf, "resource", "aws_ssm_parameter")
-    for parameter, source in (("admin_token", "admin_token"), ("database_password", "database")):
+    for parameter, source in (
+        ("admin_token", "admin_token"),
+        ("session_secret", "session_secret"),
+        ("database_password", "database"),
+    ):
         body = parameters[parameter]
         assert attr(body, "value_wo") == f"${{ephemeral.random_password.{source}.result}}"
         assert "value" not in body
