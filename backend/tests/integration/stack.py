@@ -168,6 +168,9 @@ class Topology:
             "S3_BUCKET": self.bucket,
             "S3_ENDPOINT_URL": f"http://127.0.0.1:{self.s3_port}",
             "ADMIN_TOKEN": ADMIN_TOKEN,
+            # One secret for every API process, as SSM gives them in production: a student's
+            # id cookie holds on whichever process answers.
+            "SESSION_SECRET": "integration-session-secret",
             "HF_HUB_OFFLINE": "1",
             "ANONYMIZED_TELEMETRY": "False",
             "LOG_LEVEL": "WARNING",

@@ -12,7 +12,6 @@ import os
 import statistics
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,9 +135,20 @@ def wait_ready_document(api, document_id: str, timeout: float = 180) -> dict:
     return done
 
 
-def ask(api, collection_id: str, question: str, **extra) -> httpx.Response:
-    body = {"question": question, "collection_id": collection_id, "user_id": uuid.uuid4().hex}
-    return post(f"{api.url}/api/ask", json={**body, **extra}, timeout=60)
+COOKIE = "chatgepeto_uid"
+
+
+def student(api) -> dict[str, str]:
+    """A new student: the Cookie header of the id an API process issues on a first visit."""
+    response = get(f"{api.url}/api/conversations")
+    assert response.status_code == 200, response.text
+    return {"Cookie": f"{COOKIE}={response.cookies[COOKIE]}"}
+
+
+def ask(api, collection_id: str, question: str, *, as_: dict | None = None, **extra):
+    """POST /api/ask as the student `as_` (a Cookie header), else as a new student."""
+    body = {"question": question, "collection_id": collection_id, **extra}
+    return post(f"{api.url}/api/ask", json=body, headers=as_ or student(api), timeout=60)
 
 
 def big_pdf(path: Path, pages: int = 60) -> Path:
@@ -194,6 +204,13 @@ def load(urls: list[str], collection_id: str, seconds: float, clients: int = 20)
             i = 0
             while time.monotonic() < stop:
                 url = urls[(n + i) % len(urls)]
+                try:
+                    # Each question from a new student (an id cookie of its own, fetched
+                    # untimed), so the per-student limit stays out of the measurement.
+                    http.cookies.clear()
+                    http.get(f"{url}/api/conversations").raise_for_status()
+                except httpx.HTTPError:
+                    pass
                 started = time.perf_counter()
                 try:
                     status = http.post(
@@ -201,7 +218,6 @@ def load(urls: list[str], collection_id: str, seconds: float, clients: int = 20)
                         json={
                             "question": questions[i % len(questions)],
                             "collection_id": collection_id,
-                            "user_id": uuid.uuid4().hex,
                         },
                     ).status_code
                 except httpx.HTTPError:
@@ -328,7 +344,9 @@ def test_extractive_load_on_one_and_two_api_processes(stack):
 
 def test_everything_restarts_with_all_state(stack, fake_groq_url):
     a = stack.apis[0]
-    conversations = get(f"{a.url}/api/conversations", params={"limit": 100}).json()
+    # The admin token lists every student's conversations.
+    conversations = get(f"{a.url}/api/conversations", params={"limit": 100}, headers=AUTH).json()
+    assert conversations["items"]
     stack.stop_all()
     assert stack.chroma is not None
     stack.chroma.stop()
@@ -341,7 +359,7 @@ def test_everything_restarts_with_all_state(stack, fake_groq_url):
     collections = {c["name"] for c in get(f"{b.url}/api/collections").json()["items"]}
     assert {"Biologia — integração", "Referência", "Interrompida"} <= collections
     assert document(b, STATE["document"])["status"] == "ready"
-    again = get(f"{b.url}/api/conversations", params={"limit": 100}).json()
+    again = get(f"{b.url}/api/conversations", params={"limit": 100}, headers=AUTH).json()
     assert [c["id"] for c in again["items"]] == [c["id"] for c in conversations["items"]]
     hits = post(
         f"{b.url}/api/search",
@@ -354,7 +372,9 @@ def test_everything_restarts_with_all_state(stack, fake_groq_url):
 
 def test_vector_store_down_then_back_without_restart(stack):
     a, b = stack.apis
-    conversations_before = get(f"{a.url}/api/conversations", params={"limit": 100}).json()
+    conversations_before = get(
+        f"{a.url}/api/conversations", params={"limit": 100}, headers=AUTH
+    ).json()
     assert stack.chroma is not None
     stack.chroma.stop()
     ready = get(f"{a.url}/api/ready")
@@ -363,18 +383,34 @@ def test_vector_store_down_then_back_without_restart(stack):
     refused = ask(b, STATE["collection"], "O que é evolução?")
     assert refused.status_code == 503, refused.text
     assert "unavailable" in refused.json()["error"]["message"].lower()
-    after = get(f"{a.url}/api/conversations", params={"limit": 100}).json()
+    after = get(f"{a.url}/api/conversations", params={"limit": 100}, headers=AUTH).json()
     assert after == conversations_before  # nothing half-done was stored
     stack.start_chroma()
     stack.wait_ready(a, b, timeout=60)
     assert ask(b, STATE["collection"], "O que é evolução?").status_code == 200
 
 
+def test_a_student_is_the_same_on_both_api_processes(stack):
+    a, b = stack.apis
+    ana, bia = student(a), student(b)
+    first = ask(b, STATE["collection"], "O que é evolução?", as_=ana)
+    assert first.status_code == 200, first.text
+    conversation_id = first.json()["conversation_id"]
+    follow = ask(a, STATE["collection"], "E a deriva?", as_=ana, conversation_id=conversation_id)
+    assert follow.status_code == 200 and follow.json()["conversation_id"] == conversation_id
+    mine = get(f"{a.url}/api/conversations", headers=ana).json()["items"]
+    assert [c["id"] for c in mine] == [conversation_id]
+    for api in (a, b):
+        assert get(f"{api.url}/api/conversations/{conversation_id}", headers=bia).status_code == 404
+        intrusion = ask(api, STATE["collection"], "?", as_=bia, conversation_id=conversation_id)
+        assert intrusion.status_code == 404, intrusion.text
+
+
 def test_rate_limit_is_shared_by_both_api_processes(stack):
     a, b = stack.apis
-    user = uuid.uuid4().hex
+    user = student(a)
     statuses = [
-        ask((a, b)[n % 2], STATE["collection"], "O que é evolução?", user_id=user)
+        ask((a, b)[n % 2], STATE["collection"], "O que é evolução?", as_=user)
         for n in range(ASK_LIMIT + 1)
     ]
     codes = [r.status_code for r in statuses]
