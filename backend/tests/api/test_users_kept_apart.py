@@ -127,7 +127,9 @@ def test_the_admin_token_reads_every_conversation_but_changes_none(app, two):
 def forged(value: str, user_id: str) -> dict[str, str]:
     """Ways to forge a student's cookie from their real one and their id."""
     payload, _, signature = value.rpartition(".")
-    flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
+    # The first character: all six of its bits are the signature's (the last one's low bits
+    # are base64 padding, ignored when decoding).
+    flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
     return {
         "tampered signature": f"{payload}.{flipped}",
         "signature cut off": payload,

@@ -1,8 +1,9 @@
 /**
  * The whole product in a browser: a teacher uploads a generated PDF, a student asks, sees the
  * answer stream in with citations, opens the cited page, switches language and finds the
- * conversation again after a reload. First in extractive mode (no LLM), then with the fake
- * Groq server; last with the backend down. Screenshots and figures go to test-results/e2e/.
+ * conversation again after a reload, which another browser cannot see. First in extractive
+ * mode (no LLM), then with the fake Groq server; last with the backend down. Screenshots and
+ * figures go to test-results/e2e/.
  */
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -23,6 +24,7 @@ import {
 } from "./stack";
 
 const QUESTION = "Quais são as causas da seleção natural?";
+const ID_COOKIE = "chatgepeto_uid";
 const FIRST_PAGE_JS_BUDGET_KB = 200;
 const figures: Record<string, unknown> = {};
 const tempDirs: string[] = [];
@@ -191,6 +193,18 @@ describe("ChatGepeto in a browser", () => {
     await checkAccessibility("chat-answer");
   });
 
+  test("the student is a signed HttpOnly cookie the backend set through the web app's origin", async () => {
+    const cookies = (await context.cookies(frontend.url)).filter((c) => c.name === ID_COOKIE);
+    expect(cookies).toHaveLength(1);
+    const [cookie] = cookies;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/", secure: false });
+    expect(cookie.domain).toBe(new URL(frontend.url).hostname);
+    expect(cookie.value).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/); // payload.timestamp.signature
+    // Script cannot read it, and the app keeps no id of its own.
+    expect(await page.evaluate(() => document.cookie)).not.toContain(ID_COOKIE);
+    expect(await page.evaluate(() => window.localStorage.getItem("chatgepeto.userId"))).toBeNull();
+  });
+
   test("a citation opens the PDF at the cited page with the passage highlighted", async () => {
     await lastAnswer().getByTestId("citation-chip").first().click();
     const panel = page.getByTestId("source-panel");
@@ -225,12 +239,53 @@ describe("ChatGepeto in a browser", () => {
     await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("pt-BR");
   });
 
+  test("another browser sees none of it, not even with the link or a forged cookie", async () => {
+    const conversationId = new URL(page.url()).searchParams.get("c");
+    expect(conversationId).toBeTruthy();
+    const [real] = (await context.cookies(frontend.url)).filter((c) => c.name === ID_COOKIE);
+    const cut = real.value.lastIndexOf(".") + 1; // the signature's first character: all data bits
+    const flipped = real.value[cut] === "A" ? "B" : "A";
+    const forged = [
+      undefined, // a new browser
+      `${real.value.slice(0, cut)}${flipped}${real.value.slice(cut + 1)}`, // tampered signature
+      real.value.split(".")[0], // no signature
+    ];
+    for (const value of forged) {
+      const other = await browser.newContext({ locale: "pt-BR" });
+      if (value) await other.addCookies([{ name: ID_COOKIE, value, url: frontend.url }]);
+      const p = await other.newPage();
+      await p.goto(`${frontend.url}/?c=${conversationId}`);
+      // The shared link: the backend answers 404, as for a conversation that does not exist.
+      await p.getByTestId("error-message").first().waitFor({ state: "visible" });
+      expect(await p.getByTestId("user-message").count()).toBe(0);
+      await p.getByTestId("history-empty").waitFor({ state: "visible" });
+      expect(await p.getByTestId("history-item").count()).toBe(0);
+      // And the API through the web app's origin, as that browser: a 404 in the error format.
+      const probe = await p.evaluate(async (id) => {
+        const response = await fetch(`/api/conversations/${id}`, { method: "DELETE" });
+        return { status: response.status, body: await response.json() };
+      }, conversationId);
+      expect(probe.status).toBe(404);
+      expect(probe.body.error).toMatchObject({ code: "not_found" });
+      expect(probe.body.error.request_id).toBeTruthy();
+      // It was given an id of its own instead.
+      const [mine] = (await other.cookies(frontend.url)).filter((c) => c.name === ID_COOKIE);
+      expect(mine.value).not.toBe(real.value);
+      await other.close();
+    }
+    // The owner still has it.
+    await page.reload();
+    await expect.poll(() => page.getByTestId("history-item").count()).toBeGreaterThan(0);
+  });
+
   test("with an LLM the answer streams token by token; time to first token", async () => {
     await backend?.stop();
     fakeGroq = await startFakeGroq();
     backend = await startBackend(backendPort, dataDir, fakeGroq.url);
     await waitUntilOk(`${frontend.url}/api/ready`);
     await page.goto(frontend.url);
+    // The restarted backend still knows the student (its secret is kept in the data folder).
+    await page.getByTestId("history-item").first().waitFor({ state: "visible" });
     await page.getByTestId("collection-picker").selectOption({ label: "Biologia Evolutiva" });
     // Each question in a new conversation; the first after a restart also waits for the
     // embedding models to load, so it is not counted.

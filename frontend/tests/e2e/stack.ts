@@ -80,12 +80,14 @@ function launch(name: string, command: string, args: string[], env: Env, cwd: st
   return child;
 }
 
-export async function startFakeGroq(): Promise<Process> {
+/** The fake Groq server; with `reply`, every answer is that text (else derived from the prompt). */
+export async function startFakeGroq({ reply }: { reply?: string } = {}): Promise<Process> {
   const port = await freePort();
+  const args = ["fake-groq", "--port", String(port), "--delay-first", "0.3", "--delay-between", "0.02"];
   const child = launch(
     "fake-groq",
     path.join(VENV_BIN, "chatgepeto"),
-    ["fake-groq", "--port", String(port), "--delay-first", "0.3", "--delay-between", "0.02"],
+    reply === undefined ? args : [...args, "--reply", reply],
     {},
     BACKEND_DIR,
   );
@@ -107,6 +109,7 @@ export async function startFakeGroq(): Promise<Process> {
 // even when the shell running the tests has them.
 const NON_DEFAULT_SETTINGS = [
   "ADMIN_TOKEN",
+  "SESSION_SECRET",
   "GROQ_API_KEY",
   "GROQ_BASE_URL",
   "GROQ_FALLBACK_MODEL",

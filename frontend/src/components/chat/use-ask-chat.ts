@@ -18,7 +18,6 @@ import type { ChatSnapshot, ChatStore } from "@/lib/chat/engine";
 import type { AskContext } from "@/lib/chat/transport";
 import type { ChatMessage } from "@/lib/chat/types";
 import { lazyModule, preload } from "@/lib/lazy-module";
-import { getUserId } from "@/lib/user-id";
 
 /** The AI SDK's Chat, in a chunk of its own: the first page shows without it. */
 const chatEngine = lazyModule(() => import("@/lib/chat/engine"));
@@ -69,7 +68,7 @@ export function useAskChat({ collectionId, onCollection, onAnswerEnded }: Option
   );
   useLayoutEffect(() => {
     latest.current = {
-      context: () => ({ collectionId, conversationId, userId: getUserId() }),
+      context: () => ({ collectionId, conversationId }),
       onFinish: ({ message, isError, isAbort }) => {
         // An answer cut off by "new conversation" or by opening another one is not ours anymore.
         if (askedIn.current !== session.current) {

@@ -2,7 +2,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { api } from "@/lib/api/client";
 import type { ConversationSummary } from "@/lib/api/schemas";
-import { getUserId } from "@/lib/user-id";
 
 type State = {
   /** Which request the items answer (query + refresh + retry); another key means loading. */
@@ -28,7 +27,7 @@ export function useConversations(q: string, refreshKey: number) {
 
   useEffect(() => {
     let live = true;
-    api.conversations({ userId: getUserId(), q: q || undefined }).then(
+    api.conversations({ q: q || undefined }).then(
       (page) => {
         if (live) {
           setState({ key, q, items: page.items, nextCursor: page.next_cursor, error: null, loadingMore: false });
@@ -48,7 +47,7 @@ export function useConversations(q: string, refreshKey: number) {
     if (!cursor || state.loadingMore) return;
     setState((s) => ({ ...s, loadingMore: true }));
     try {
-      const page = await api.conversations({ userId: getUserId(), q: q || undefined, cursor });
+      const page = await api.conversations({ q: q || undefined, cursor });
       setState((s) => ({
         ...s,
         items: [...s.items, ...page.items.filter((i) => !s.items.some((o) => o.id === i.id))],

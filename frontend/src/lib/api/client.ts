@@ -1,4 +1,8 @@
-/** Typed calls to the backend. Every path is same-origin: Next rewrites /api/* to Flask. */
+/**
+ * Typed calls to the backend. Every path is same-origin: Next rewrites /api/* to Flask. The
+ * student is the backend's signed, HttpOnly id cookie, which the browser sends back with every
+ * same-origin request: nothing here names a user.
+ */
 import * as v from "valibot";
 import { getAdminToken } from "../admin-token";
 import { ApiError, errorFromResponse, toApiError } from "./errors";
@@ -82,8 +86,9 @@ export const api = {
   deleteDocument: (id: string) =>
     request(`/api/documents/${enc(id)}`, { method: "DELETE", admin: true }).then(() => {}),
   chunk: (id: string) => json(ChunkContext, `/api/chunks/${enc(id)}`),
-  conversations: (params: { userId: string; q?: string; limit?: number; cursor?: string }) => {
-    const query = new URLSearchParams({ user_id: params.userId, limit: String(params.limit ?? 50) });
+  /** This browser's conversations (the backend knows whose from its cookie). */
+  conversations: (params: { q?: string; limit?: number; cursor?: string } = {}) => {
+    const query = new URLSearchParams({ limit: String(params.limit ?? 50) });
     if (params.q) query.set("q", params.q);
     if (params.cursor) query.set("cursor", params.cursor);
     return json(ConversationList, `/api/conversations?${query}`);

@@ -13,13 +13,11 @@ export type AskBody = {
   question: string;
   collection_id: string;
   conversation_id?: string;
-  user_id: string;
 };
 
 export type AskContext = {
   collectionId: string | null;
   conversationId: string | null;
-  userId: string;
 };
 
 /** The body for the question the chat is about to send: the text of the last user message. */
@@ -28,11 +26,8 @@ export function buildAskBody(messages: ChatMessage[], context: AskContext): AskB
   const question = lastUser ? messageText(lastUser).trim() : "";
   if (!question) throw new ApiError("invalid", "There is no question to send.");
   if (!context.collectionId) throw new ApiError("invalid", "Choose a collection first.");
-  const body: AskBody = {
-    question,
-    collection_id: context.collectionId,
-    user_id: context.userId,
-  };
+  // No user id: the student is the backend's HttpOnly cookie, sent along by the browser.
+  const body: AskBody = { question, collection_id: context.collectionId };
   if (context.conversationId) body.conversation_id = context.conversationId;
   return body;
 }

@@ -10,7 +10,7 @@ import { citations } from "./sse";
 const conversation: Conversation = {
   id: "conv-1",
   collection_id: "col-1",
-  user_id: "anon-1",
+  user_id: "u_1",
   title: "Seleção",
   created_at: "2025-05-01T10:00:00",
   updated_at: "2025-05-01T10:01:00",

@@ -95,11 +95,9 @@ describe("ChatScreen", () => {
     expect(within(answer).getAllByTestId("citation-chip")).toHaveLength(2); // [1] and [2]; [7] is unknown
     expect(within(answer).getAllByTestId("source-item")).toHaveLength(2);
 
-    expect(lastAskBody()).toEqual({
-      question: "O que é seleção natural?",
-      collection_id: "col-bio",
-      user_id: expect.stringMatching(/^anon-/),
-    });
+    // No user id in the body: the student is the backend's HttpOnly cookie.
+    expect(lastAskBody()).toEqual({ question: "O que é seleção natural?", collection_id: "col-bio" });
+    expect(window.localStorage.getItem("chatgepeto.userId")).toBeNull();
     expect(new Headers(fetchMock.mock.calls[0][1]?.headers).get("accept")).toBe("text/event-stream");
 
     await user.click(within(answer).getAllByTestId("citation-chip")[0]);
@@ -246,7 +244,7 @@ describe("ChatScreen", () => {
     const conversation: Conversation = {
       id: "conv-7",
       collection_id: "col-hist",
-      user_id: "anon-x",
+      user_id: "u_x",
       title: "Revolução",
       created_at: "2025-05-01T10:00:00",
       updated_at: "2025-05-01T10:05:00",

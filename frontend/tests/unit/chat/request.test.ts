@@ -16,7 +16,7 @@ describe("the /api/ask request", () => {
   it("sends the backend's JSON body and asks for an event stream", async () => {
     const fetch = vi.fn<typeof globalThis.fetch>(async () => sseResponse(answerParts()));
     const transport = createAskTransport(
-      () => ({ collectionId: "col-1", conversationId: "conv-9", userId: "anon-42" }),
+      () => ({ collectionId: "col-1", conversationId: "conv-9" }),
       { fetch },
     );
     await transport.sendMessages({
@@ -37,23 +37,21 @@ describe("the /api/ask request", () => {
       question: "E a segunda?",
       collection_id: "col-1",
       conversation_id: "conv-9",
-      user_id: "anon-42",
     });
+    // The browser sends the backend's id cookie itself (same origin): no credentials option
+    // that would widen it, no user id in the body.
+    expect(init?.credentials ?? "same-origin").toBe("same-origin");
   });
 
   it("leaves conversation_id out of a new conversation", () => {
-    const body = buildAskBody([user("u1", "Oi?")], { collectionId: "c", conversationId: null, userId: "anon" });
-    expect(body).toEqual({ question: "Oi?", collection_id: "c", user_id: "anon" });
+    const body = buildAskBody([user("u1", "Oi?")], { collectionId: "c", conversationId: null });
+    expect(body).toEqual({ question: "Oi?", collection_id: "c" });
     expect("conversation_id" in body).toBe(false);
   });
 
   it("refuses to send without a collection or a question", () => {
-    expect(() => buildAskBody([user("u1", "Oi?")], { collectionId: null, conversationId: null, userId: "a" })).toThrow(
-      ApiError,
-    );
-    expect(() => buildAskBody([user("u1", "   ")], { collectionId: "c", conversationId: null, userId: "a" })).toThrow(
-      ApiError,
-    );
+    expect(() => buildAskBody([user("u1", "Oi?")], { collectionId: null, conversationId: null })).toThrow(ApiError);
+    expect(() => buildAskBody([user("u1", "   ")], { collectionId: "c", conversationId: null })).toThrow(ApiError);
   });
 });
 

@@ -15,7 +15,7 @@ const question: ChatMessage = {
 async function streamAnswer(parts: (object | string)[]) {
   const fetch = vi.fn(async () => sseResponse(parts));
   const transport = createAskTransport(
-    () => ({ collectionId: "col-1", conversationId: null, userId: "anon-1" }),
+    () => ({ collectionId: "col-1", conversationId: null }),
     { fetch },
   );
   const stream = await transport.sendMessages({

@@ -17,7 +17,7 @@ const summary = (id: string, title: string, updated_at: string): ConversationSum
   updated_at,
   created_at: updated_at,
   collection_id: "col-1",
-  user_id: "anon-1",
+  user_id: "u_1",
 });
 
 const items = [
@@ -48,8 +48,9 @@ describe("HistorySidebar", () => {
     expect(screen.getByRole("heading", { name: "Hoje" })).toBeInTheDocument();
     expect(screen.getByRole("heading", { name: "Mais antigas" })).toBeInTheDocument();
     expect(rows[0]).toHaveAttribute("aria-current", "page");
-    const userId = window.localStorage.getItem("chatgepeto.userId");
-    expect(api.conversations).toHaveBeenCalledWith({ userId, q: undefined });
+    // Whose is the backend's business (its id cookie): the browser names no user.
+    expect(api.conversations).toHaveBeenCalledWith({ q: undefined });
+    expect(window.localStorage.getItem("chatgepeto.userId")).toBeNull();
 
     await user.click(rows[1]);
     expect(onOpen).toHaveBeenCalledWith("c2");
