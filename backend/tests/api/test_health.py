@@ -1,5 +1,6 @@
 import sqlalchemy as sa
 
+from chatgepeto.api.identity import COOKIE_NAME
 from chatgepeto.storage.models import Document, Job
 
 from conftest import AUTH, create_collection, upload, wait_for_document
@@ -67,6 +68,8 @@ def test_everything_survives_a_restart(make_app, settings, biology_pdf):
     ).get_json()
 
     restarted = make_app(settings).test_client()
+    # The same browser: its id cookie still holds (the signing secret is kept in DATA_DIR).
+    restarted.set_cookie(COOKIE_NAME, first.get_cookie(COOKIE_NAME).value)
     assert restarted.get(f"/api/documents/{item['id']}").get_json()["status"] == "ready"
     hits = restarted.post(
         "/api/search", json={"question": "deriva genética", "collection_id": collection_id}
