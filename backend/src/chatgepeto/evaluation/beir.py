@@ -75,7 +75,8 @@ def index_corpus(
 def _store_chunks(
     session: Any, corpus_path: Path, name: str, ids: list[str], texts: list[str]
 ) -> Collection:
-    collection = Collection(name=name, description=str(corpus_path))
+    # The file's name, not its path: collections are listed by the API.
+    collection = Collection(name=name, description=f"BEIR corpus {corpus_path.name}")
     session.add(collection)
     session.flush()
     document = Document(
