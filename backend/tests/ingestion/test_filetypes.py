@@ -16,9 +16,11 @@ from chatgepeto.ingestion.filetypes import (
     decode_text,
     detect_type,
     safe_filename,
+    zip_directory,
 )
 
 from utils.documents import make_docx, make_pdf
+from utils.hostile import write_zip
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
@@ -262,3 +264,17 @@ def test_decode_text_rejects_binary_and_accepts_dos_end_of_file():
     assert decode_text("ação".encode()[:-2], complete=False) == "aç"
     # Bytes cp1252 leaves undefined fall back to latin-1 and then count as binary.
     assert decode_text(b"\x81\x8d\x8f\x90\x9d" * 10) is None
+
+
+def test_docx_with_a_huge_zip_directory_is_sniffed_without_listing_it(tmp_path):
+    # zipfile takes seconds and hundreds of MB to list 400,000 entries in the API process; a
+    # directory over 1 MB is searched for word/document.xml instead (the parser then refuses
+    # the file for its entries).
+    entries = [(f"word/media/vazio{i}.bin", b"") for i in range(20_000)]
+    docx_path = write_zip(tmp_path / "muitos.docx", [*entries, ("word/document.xml", b"<x/>")])
+    entries_count, size, _ = zip_directory(docx_path)
+    assert entries_count == 20_001 and size > 1 << 20
+    assert detect_type("muitos.docx", docx_path) == DOCX
+    other = write_zip(tmp_path / "outro.docx", entries)
+    with pytest.raises(UnsupportedFileType):
+        detect_type("outro.docx", other)
