@@ -17,6 +17,7 @@ from chatgepeto.answering.providers import ProviderChain, make_provider_chain
 from chatgepeto.answering.service import Answerer
 from chatgepeto.ingestion.jobs import InProcessJobRunner, JobRunner
 from chatgepeto.ingestion.pipeline import Ingestor
+from chatgepeto.ingestion.reader_process import ParseLimits
 from chatgepeto.retrieval.embeddings import available_cpus, make_embeddings, model_slug
 from chatgepeto.retrieval.hybrid import HybridRetriever
 from chatgepeto.retrieval.lexical import LexicalIndexCache
@@ -112,6 +113,7 @@ def build_services(
         chunk_overlap=settings.chunk_overlap,
         heartbeat_seconds=settings.job_heartbeat_seconds,
         max_attempts=len(settings.retry_intervals) + 1,
+        parse_limits=parse_limits(settings),
     )
     return Services(
         settings=settings,
@@ -131,6 +133,17 @@ def build_services(
             allowed_link_hosts=tuple(settings.allowed_link_hosts),
             llm_budget_seconds=settings.llm_budget_seconds,
         ),
+    )
+
+
+def parse_limits(settings: Settings) -> ParseLimits:
+    """What reading one document may use, from the PARSE_* settings."""
+    megabyte = 1024 * 1024
+    return ParseLimits(
+        memory_bytes=settings.parse_memory_mb * megabyte,
+        cpu_seconds=settings.parse_cpu_seconds,
+        max_chars=settings.parse_max_chars,
+        max_unpacked_bytes=settings.parse_max_unpacked_mb * megabyte,
     )
 
 

@@ -146,6 +146,16 @@ class Settings(BaseSettings):
 
     max_upload_mb: int = Field(default=50, ge=1)
     max_upload_files: int = Field(default=20, ge=1)
+    # Every document is read in a parser process within these limits (docs/security.md,
+    # "Hostile files"); a file that exceeds one fails with its own error_code. Its address
+    # space (RLIMIT_AS) in MB: the evaluation PDFs peak at about 100 MB.
+    parse_memory_mb: int = Field(default=1024, ge=128)
+    # CPU seconds reading one document may take (RLIMIT_CPU): Think Python (288 pages) takes 7.
+    parse_cpu_seconds: int = Field(default=120, ge=1)
+    # Characters of text one document may hold (a 1,000-page book holds about 3 million).
+    parse_max_chars: int = Field(default=10_000_000, ge=1000)
+    # What a DOCX's parts may add up to once inflated, in MB (checked before inflating).
+    parse_max_unpacked_mb: int = Field(default=256, ge=1)
     # Every route but the upload takes a body of at most this many KiB (JSON: a question, a
     # name, feedback); a larger one is refused with 413 before it is read.
     max_json_kb: int = Field(default=64, ge=1, le=10240)

@@ -292,3 +292,14 @@ def test_page_is_immutable():
     page = Page(1, "texto")
     with pytest.raises(dataclasses.FrozenInstanceError):
         page.text = "outro"  # type: ignore[misc]
+
+
+def test_docx_text_after_an_unresolved_entity_is_kept(tmp_path):
+    from utils.hostile import docx_with_xml
+
+    path = docx_with_xml(
+        tmp_path / "e.docx",
+        "<w:p><w:r><w:t>Antes &x; depois &x; fim.</w:t></w:r></w:p>",
+        doctype='<!DOCTYPE w:document [<!ENTITY x "EXPANDIDO">]>',
+    )
+    assert load_pages(path, DOCX) == [Page(1, "Antes depois fim.")]

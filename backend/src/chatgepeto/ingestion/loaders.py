@@ -1,4 +1,13 @@
-"""Read a stored upload into pages of normalized text.
+"""Read a stored upload into pages of normalized text, in a capped parser process.
+
+Every document is read by a parser process (chatgepeto.ingestion.reader_process) with limits
+on its memory, its CPU time and the text it may return (`ParseLimits`, from settings.py): a
+hostile file fails with a stable code (`too_large_when_unpacked`, `parse_limits_exceeded`,
+`too_much_text`, `unsafe_xml`) and a sentence a teacher understands, and costs this process
+nothing but the text of its pages. A DOCX is checked before anything in it is inflated: the
+sizes its zip declares (zipfile never inflates past them), its number of entries, and how much
+each entry swells. Its XML is parsed by python-docx's parser, which resolves no entity, reads
+no DTD and touches no network; a document that declares an external entity (XXE) is refused.
 
 PDF extraction is pypdf's plain `extract_text()`, with two fixes. Both were chosen by
 comparing pypdf 7's modes on the five evaluation PDFs (`shared/eval/docs`):
@@ -24,11 +33,9 @@ Accents split by pdfTeX ("S˜ao") are repaired in `chatgepeto.ingestion.text`.
 from __future__ import annotations
 
 import logging
-import os
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,11 +45,12 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from lxml import etree
 from pypdf import PageObject, PdfReader
-from pypdf.errors import DependencyError, EmptyFileError, PyPdfError
+from pypdf.errors import DependencyError, EmptyFileError, LimitReachedError, PyPdfError
 from pypdf.generic import ArrayObject
 
-from chatgepeto.ingestion.filetypes import DOCX, MARKDOWN, PDF, TEXT, decode_text
-from chatgepeto.ingestion.reader_process import discard, reader_process
+from chatgepeto.ingestion import reader_process
+from chatgepeto.ingestion.filetypes import DOCX, MARKDOWN, PDF, TEXT, decode_text, zip_directory
+from chatgepeto.ingestion.reader_process import LimitExceeded, ParseLimits
 from chatgepeto.ingestion.text import normalize_text
 from chatgepeto.observability.logging import get_logger
 
@@ -59,6 +67,29 @@ SCANNED = (
 )
 EMPTY = "The document is empty."
 NOT_TEXT = "The file could not be read as text."
+OUT_OF_MEMORY = (
+    "Reading this file needed more memory than one document may use, so it was stopped. "
+    "The file may be damaged or built to overload the server; if it is a real document, "
+    "split it into smaller files and upload them again."
+)
+OUT_OF_TIME = (
+    "Reading this file took longer than one document may take, so it was stopped. "
+    "The file may be damaged or built to overload the server; if it is a real document, "
+    "split it into smaller files and upload them again."
+)
+TOO_COMPLEX = (
+    "The file's internal structure is too large, nested too deeply or loops back on itself, "
+    "so it was not read. Export or save it again and upload the new copy."
+)
+PDF_TOO_LARGE_UNPACKED = (
+    "A part of this PDF unpacks to far more data than a document holds, so it was not read. "
+    "The file may be damaged or built to overload the server; export it again and upload "
+    "the new copy."
+)
+UNSAFE_XML = (
+    "The DOCX file refers to files outside itself (XML external entities), which Word never "
+    "writes and which are not allowed. Save it again from Word and upload the new copy."
+)
 ERROR_CODES = {
     ENCRYPTED: "encrypted_pdf",
     DAMAGED_PDF: "damaged_pdf",
@@ -66,16 +97,22 @@ ERROR_CODES = {
     SCANNED: "scanned_pdf",
     EMPTY: "empty_document",
     NOT_TEXT: "not_text",
+    OUT_OF_MEMORY: "parse_limits_exceeded",
+    OUT_OF_TIME: "parse_limits_exceeded",
+    TOO_COMPLEX: "parse_limits_exceeded",
+    PDF_TOO_LARGE_UNPACKED: "too_large_when_unpacked",
+    UNSAFE_XML: "unsafe_xml",
 }
+_LIMIT_MESSAGES = {"memory": OUT_OF_MEMORY, "cpu": OUT_OF_TIME}
 
 # TJ gaps of at least this many thousandths of an em separate words (see module docstring).
 _WORD_GAP = 140
 # A gap this wide always makes pypdf emit a space; the rest of the original gap follows it.
 _SURE_GAP = 100_000
-# Pages the reader process reads per task: the first chunks can embed after this many pages.
-_PAGES_PER_TASK = 4
 # Below this many non-space characters per page on average, a PDF has no usable text layer.
 _MIN_CHARS_PER_PAGE = 8
+# A DOCX entry is judged on how much it swells from this inflated size on.
+_RATIO_FROM_BYTES = 1024 * 1024
 
 
 class _FontToolsNotice(logging.Filter):
@@ -107,28 +144,83 @@ class DocumentError(Exception):
         self.message = message
         self.code = code or ERROR_CODES.get(message, "unreadable")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # It travels from the parser process; the code must survive the trip.
+        return (DocumentError, (self.message, self.code))
+
 
 def load_pages(
-    path: Path, content_type: str, on_page: ProgressCallback | None = None
+    path: Path,
+    content_type: str,
+    on_page: ProgressCallback | None = None,
+    *,
+    limits: ParseLimits | None = None,
 ) -> list[Page]:
     """Read the document at `path` into its non-empty pages, reporting (done, total) pages."""
-    return list(iter_pages(path, content_type, on_page))
+    return list(iter_pages(path, content_type, on_page, limits=limits))
 
 
 def iter_pages(
-    path: Path, content_type: str, on_page: ProgressCallback | None = None
+    path: Path,
+    content_type: str,
+    on_page: ProgressCallback | None = None,
+    *,
+    limits: ParseLimits | None = None,
 ) -> Iterator[Page]:
-    """Yield the non-empty pages of the document at `path` as they are read, reporting
-    (done, total) pages; a document found unusable (damaged, scanned, empty) raises
-    DocumentError, possibly after some pages: a PDF is judged once all its pages are read."""
-    if content_type == PDF:
-        pages: Iterable[Page] = _iter_pdf(path, on_page)
-    elif content_type == DOCX:
-        pages = _load_docx(path, on_page)
-    elif content_type in (MARKDOWN, TEXT):
-        pages = _load_text(path, on_page)
-    else:
+    """Yield the non-empty pages of the document at `path` as a parser process reads them,
+    reporting (done, total) pages; a document found unusable (damaged, scanned, empty, over a
+    limit) raises DocumentError, possibly after some pages: a PDF is judged once all its pages
+    are read. A parser process that dies for another reason raises ParserStopped."""
+    if content_type not in (PDF, DOCX, MARKDOWN, TEXT):
         raise DocumentError(f"Documents of type {content_type!r} cannot be read.")
+    limits = limits or ParseLimits()
+    try:
+        for kind, value in reader_process.run(
+            limits, _read_document, str(path), content_type, limits
+        ):
+            if kind == "page":
+                yield value
+            elif on_page is not None:
+                on_page(*value)
+    except LimitExceeded as exc:
+        raise DocumentError(_LIMIT_MESSAGES[exc.kind], "parse_limits_exceeded") from None
+
+
+# --- in the parser process ----------------------------------------------------------------
+
+
+def _read_document(path: str, content_type: str, limits: ParseLimits) -> Iterator[tuple]:
+    """In the parser process: ("progress", (done, total)) and ("page", Page) in order, the
+    text capped at `limits.max_chars`; pypdf's and Python's own limits become DocumentError."""
+    progress: list[tuple[int, int]] = []
+    chars = 0
+    try:
+        for page in _document_pages(Path(path), content_type, progress.append, limits):
+            yield from (("progress", done) for done in progress)
+            progress.clear()
+            chars += len(page.text)
+            if chars > limits.max_chars:
+                raise _too_much_text(limits)
+            yield "page", page
+        yield from (("progress", done) for done in progress)
+    except LimitReachedError as exc:
+        raise _pdf_limit_error(exc) from None
+    except RecursionError:
+        raise DocumentError(TOO_COMPLEX) from None
+
+
+def _document_pages(
+    path: Path, content_type: str, on_page: Callable[[tuple[int, int]], None], limits: ParseLimits
+) -> Iterator[Page]:
+    def report(done: int, total: int) -> None:
+        on_page((done, total))
+
+    if content_type == PDF:
+        pages: Iterable[Page] = _iter_pdf(path, report)
+    elif content_type == DOCX:
+        pages = _load_docx(path, report, limits)
+    else:
+        pages = _load_text(path, report, limits)
     empty = True
     for page in pages:
         empty = False
@@ -137,28 +229,86 @@ def iter_pages(
         raise DocumentError(EMPTY)
 
 
+def _too_much_text(limits: ParseLimits) -> DocumentError:
+    return DocumentError(
+        f"The document holds more than {limits.max_chars:,} characters of text, the most one "
+        "document may hold. Split it into smaller files and upload them again.",
+        "too_much_text",
+    )
+
+
+def _reraise_limits(exc: BaseException) -> None:
+    """Raise what a limit error became inside pypdf, which turns MemoryError and
+    RecursionError into "Error reading PDF file" (and LimitReachedError into other errors)."""
+    seen = exc.__cause__ or exc.__context__
+    while seen is not None:
+        if isinstance(seen, MemoryError):
+            raise MemoryError from exc
+        if isinstance(seen, RecursionError | LimitReachedError):
+            raise seen from exc
+        seen = seen.__cause__ or seen.__context__
+
+
+class _ReadErrors(logging.Handler):
+    """Count the parts of a PDF pypdf could not read and skipped (it logs them as warnings
+    when not strict): a PDF without text that had some is damaged, not a scan."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "Error reading" in record.getMessage():
+            self.count += 1
+
+
+def _pdf_limit_error(exc: LimitReachedError) -> DocumentError:
+    """pypdf refused to go on: a stream that inflates past its limit, or a structure too
+    large, too deep or looping (a page tree cycle, a form that draws itself)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = tb.tb_frame.f_globals.get("__name__", "") if tb is not None else ""
+    log.warning("pdf_limit_reached", error=str(exc), where=where)
+    if where == "pypdf.filters":  # decompression
+        return DocumentError(PDF_TOO_LARGE_UNPACKED)
+    return DocumentError(TOO_COMPLEX)
+
+
 # --- PDF ----------------------------------------------------------------------------------
 
 
-def _iter_pdf(path: Path, on_page: ProgressCallback | None) -> Iterator[Page]:
-    total = len(_open_pdf(path).pages)
-    if total == 0:
-        raise DocumentError(EMPTY)
-    failed = characters = 0
-    for index, (text, error) in enumerate(_page_texts(path, total)):
-        if error is not None:  # one unreadable page must not sink a book
-            failed += 1
-            log.warning("pdf_page_unreadable", path=str(path), page=index + 1, error=error)
-        if on_page is not None:
+def _iter_pdf(path: Path, on_page: ProgressCallback) -> Iterator[Page]:
+    read_errors = _ReadErrors()
+    pypdf_log = logging.getLogger("pypdf")
+    pypdf_log.addHandler(read_errors)
+    try:
+        reader = _open_pdf(path)
+        total = len(reader.pages)
+        if total == 0:
+            raise DocumentError(EMPTY)
+        failed = characters = 0
+        for index in range(total):
+            try:
+                text, error = normalize_text(_extract_page(reader.pages[index])), None
+            except (LimitReachedError, RecursionError, MemoryError):
+                raise  # the document is hostile or too much for the limits: stop here
+            except Exception as exc:  # one unreadable page must not sink a book
+                _reraise_limits(exc)
+                text, error = "", repr(exc)
+                failed += 1
+                log.warning("pdf_page_unreadable", path=str(path), page=index + 1, error=error)
             on_page(index + 1, total)
-        if text:
-            characters += len("".join(text.split()))
-            yield Page(number=index + 1, text=text)
+            if text:
+                characters += len("".join(text.split()))
+                yield Page(number=index + 1, text=text)
+    finally:
+        pypdf_log.removeHandler(read_errors)
 
     if failed == total:
         raise DocumentError(DAMAGED_PDF)
     if characters < _MIN_CHARS_PER_PAGE * total:
-        raise DocumentError(SCANNED)
+        raise DocumentError(DAMAGED_PDF if read_errors.count else SCANNED)
 
 
 def _open_pdf(path: Path) -> PdfReader:
@@ -168,7 +318,7 @@ def _open_pdf(path: Path) -> PdfReader:
         if reader.is_encrypted:
             _decrypt(reader)
         len(reader.pages)  # reads the page tree: a broken one fails here
-    except DocumentError:
+    except (DocumentError, LimitReachedError, RecursionError, MemoryError):
         raise
     except EmptyFileError as exc:
         raise DocumentError(EMPTY) from exc
@@ -179,60 +329,11 @@ def _open_pdf(path: Path) -> PdfReader:
         IndexError,
         TypeError,
         AttributeError,
-        RecursionError,
     ) as exc:
         # pypdf reports a broken file through its own errors and, deeper down, plain ones.
+        _reraise_limits(exc)
         raise DocumentError(DAMAGED_PDF) from exc
     return reader
-
-
-def _page_texts(path: Path, total: int) -> Iterator[tuple[str, str | None]]:
-    """(normalized text, error or None) of every page in order, read by the reader process
-    (chatgepeto.ingestion.reader_process) a few pages per task, all tasks sent at once."""
-    tasks = [
-        (start, min(start + _PAGES_PER_TASK, total)) for start in range(0, total, _PAGES_PER_TASK)
-    ]
-    for attempt in (1, 2):
-        executor = reader_process()
-        try:
-            futures = [executor.submit(_read_pages, str(path), *task) for task in tasks]
-            break
-        except BrokenProcessPool:
-            # It died while idle (killed, out of memory): start a new one, once.
-            discard(executor)
-            if attempt == 2:
-                raise
-    try:
-        for future in futures:
-            yield from future.result()
-    except BrokenProcessPool:
-        # It died while reading this file: fail the document; the next one gets a new reader.
-        discard(executor)
-        raise RuntimeError("The PDF reader process stopped while reading this file.") from None
-    finally:
-        for future in futures:
-            future.cancel()
-
-
-# The last document the reader process opened (path, size, mtime) -> reader: its tasks share it.
-_open_reader: dict[tuple[str, int, int], PdfReader] = {}
-
-
-def _read_pages(path: str, start: int, stop: int) -> list[tuple[str, str | None]]:
-    """In the reader process: (normalized text, error or None) of pages start..stop-1."""
-    stat = os.stat(path)
-    key = (path, stat.st_size, stat.st_mtime_ns)
-    reader = _open_reader.get(key)
-    if reader is None:
-        _open_reader.clear()
-        reader = _open_reader[key] = _open_pdf(Path(path))
-    texts: list[tuple[str, str | None]] = []
-    for index in range(start, stop):
-        try:
-            texts.append((normalize_text(_extract_page(reader.pages[index])), None))
-        except Exception as exc:
-            texts.append(("", repr(exc)))
-    return texts
 
 
 def _decrypt(reader: PdfReader) -> None:
@@ -355,9 +456,11 @@ class _DocxPages:
             self.after_hard_break = False
 
 
-def _load_docx(path: Path, on_page: ProgressCallback | None) -> list[Page]:
+def _load_docx(path: Path, on_page: ProgressCallback, limits: ParseLimits) -> list[Page]:
     try:
+        _check_zip(path, limits)
         document = docx.Document(str(path))
+        _refuse_external_entities(document)
         collected = _DocxPages()
         for block in _body_blocks(document.element.body):
             if block.tag == _W_P:
@@ -381,9 +484,73 @@ def _load_docx(path: Path, on_page: ProgressCallback | None) -> list[Page]:
         text = normalize_text("\n\n".join(collected.blocks[number]))
         if text:
             pages.append(Page(number=number, text=text))
-        if on_page is not None:
-            on_page(done, len(numbers))
+        on_page(done, len(numbers))
     return pages
+
+
+def _check_zip(path: Path, limits: ParseLimits) -> None:
+    """Refuse a DOCX whose zip holds too many entries, or would inflate too far, before any of
+    it is inflated. The sizes are the central directory's: zipfile stops an entry at its
+    declared size (and then fails its CRC), so they bound what python-docx can inflate."""
+    directory = zip_directory(path)
+    if directory is not None:
+        declared, size, _ = directory
+        if declared > limits.max_entries:
+            raise _too_many_entries(f"{declared:,}", limits)
+        # An entry takes 46 bytes of directory at least: this bounds the entries before
+        # zipfile lists them (it reads the declared directory size, whatever the count says).
+        if size // 46 > limits.max_entries:
+            raise _too_many_entries(f"more than {size // 46:,}", limits)
+    with zipfile.ZipFile(path) as archive:
+        entries = archive.infolist()
+    if len(entries) > limits.max_entries:
+        raise _too_many_entries(f"{len(entries):,}", limits)
+    total = sum(entry.file_size for entry in entries)
+    if total > limits.max_unpacked_bytes:
+        raise DocumentError(
+            f"The DOCX file unpacks to {_megabytes(total)} MB, more than the "
+            f"{_megabytes(limits.max_unpacked_bytes)} MB one document may hold, so it was not "
+            "read. Split it into smaller documents (or shrink its images) and upload them "
+            "again.",
+            "too_large_when_unpacked",
+        )
+    for entry in entries:
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size >= _RATIO_FROM_BYTES and ratio > limits.max_ratio:
+            raise DocumentError(
+                f"A part of the DOCX file ({entry.filename}) unpacks to {ratio:,.0f} times its "
+                "packed size, which real documents never do (a zip bomb), so it was not read.",
+                "too_large_when_unpacked",
+            )
+
+
+def _too_many_entries(count: str, limits: ParseLimits) -> DocumentError:
+    return DocumentError(
+        f"The DOCX file holds {count} files inside it, more than the {limits.max_entries:,} "
+        "one document may hold, so it was not read. Save it again from Word and upload the "
+        "new copy.",
+        "too_large_when_unpacked",
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):,.0f}"
+
+
+def _refuse_external_entities(document: Any) -> None:
+    """Refuse XML parts that declare external entities (XXE). python-docx's parser resolves
+    no entity at all, so they could do no harm; but Word never writes a DTD, and a file that
+    carries one pointing at files or URLs was made to probe the server."""
+    for part in document.part.package.iter_parts():
+        element = getattr(part, "_element", None)
+        if element is None:
+            continue
+        dtd = element.getroottree().docinfo.internalDTD
+        if dtd is None:
+            continue
+        if any(entity.system_url for entity in dtd.iterentities()):
+            log.warning("docx_external_entity", part=str(part.partname))
+            raise DocumentError(UNSAFE_XML)
 
 
 def _body_blocks(parent: Any) -> Iterator[Any]:
@@ -425,7 +592,7 @@ def _paragraph_events(paragraph: Any) -> Iterator[tuple[str, str]]:
             continue
         tag = node.tag
         if tag == _W_T:
-            yield "text", node.text or ""
+            yield "text", _run_text(node)
         elif tag == _W_TAB:
             yield "text", "\t"
         elif tag == _W_HYPHEN:
@@ -436,6 +603,12 @@ def _paragraph_events(paragraph: Any) -> Iterator[tuple[str, str]]:
             yield "hard", ""
         else:
             yield "text", "\n"
+
+
+def _run_text(node: Any) -> str:
+    """The text of a <w:t>. An entity reference is never resolved: it stays in the tree as a
+    child node, and the text after it is that node's tail (`.text` stops at the entity)."""
+    return (node.text or "") + "".join(child.tail or "" for child in node)
 
 
 def _walk_table(table: Any, collected: _DocxPages) -> None:
@@ -471,12 +644,18 @@ def _cell_text(cell: Any, breaks: list[str]) -> str:
 # --- Markdown and text --------------------------------------------------------------------
 
 
-def _load_text(path: Path, on_page: ProgressCallback | None) -> list[Page]:
-    text = decode_text(path.read_bytes())
+def _load_text(path: Path, on_page: ProgressCallback, limits: ParseLimits) -> list[Page]:
+    data = path.read_bytes()
+    # UTF-16 takes 2 bytes a character at least, UTF-8 and Windows-1252 at most 4 and 1.
+    if len(data) > 4 * limits.max_chars:
+        raise _too_much_text(limits)
+    text = decode_text(data)
+    del data
     if text is None:
         raise DocumentError(NOT_TEXT)
+    if len(text) > limits.max_chars:
+        raise _too_much_text(limits)
     # Hand-written lines may hold code or lists: keep them (see normalize_text).
     text = normalize_text(text, reflow=False)
-    if on_page is not None:
-        on_page(1, 1)
+    on_page(1, 1)
     return [Page(number=None, text=text)] if text else []

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from chatgepeto.ingestion.chunking import Chunker, ChunkRecord
 from chatgepeto.ingestion.filetypes import PDF
 from chatgepeto.ingestion.loaders import DocumentError, Page, iter_pages
+from chatgepeto.ingestion.reader_process import ParseLimits
 from chatgepeto.ingestion.text import detect_language
 from chatgepeto.observability.logging import get_logger
 from chatgepeto.observability.metrics import (
@@ -81,6 +82,7 @@ class Ingestor:
         chunk_overlap: int = 150,
         heartbeat_seconds: float = 10.0,
         max_attempts: int = 4,
+        parse_limits: ParseLimits | None = None,
     ) -> None:
         self.sessions = sessions
         self.files = files
@@ -92,6 +94,8 @@ class Ingestor:
         # A job whose runner died this many times is failed rather than taken up again (a file
         # that kills its process each time must not loop forever).
         self.max_attempts = max_attempts
+        # What reading one document may use (memory, CPU, text); see reader_process.
+        self.parse_limits = parse_limits or ParseLimits()
 
     # -- leases ----------------------------------------------------------------------------------
 
@@ -461,7 +465,7 @@ class Ingestor:
 
         try:
             with self.files.local_copy(key) as path:
-                yield from iter_pages(path, content_type, on_page=on_page)
+                yield from iter_pages(path, content_type, on_page=on_page, limits=self.parse_limits)
         except FileNotFoundError as exc:
             raise DocumentError(
                 "The uploaded file is missing from storage; upload it again.", "internal_error"
