@@ -7,6 +7,10 @@ export const FAILURE_CODES = [
   "empty_document",
   "not_text",
   "no_text",
+  "too_large_when_unpacked",
+  "parse_limits_exceeded",
+  "too_much_text",
+  "unsafe_xml",
   "internal_error",
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
