@@ -16,10 +16,13 @@ scaling-memory.png, and latency-clients.png when results/latency.json exists.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import math
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,10 +30,12 @@ import httpx
 from common import (
     PLOTS,
     RESULTS,
+    Server,
     cached_data,
     dir_size_mb,
     latency_summary,
     load_questions,
+    metric_samples,
     profile_search,
     serve,
     wait_until_ready,
@@ -41,7 +46,61 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def lexical_counts(base: str) -> dict[str, float]:
+    """How many BM25 indexes the server has built and loaded (saved ones) so far."""
+    samples = metric_samples(base, "chatgepeto_lexical_index_seconds_count")
+    return {source: samples.get(f'{{source="{source}"}}', 0.0) for source in ("built", "loaded")}
+
+
+def wait_until_warm(server: Server, timeout: float = 600) -> tuple[float, float]:
+    """Seconds from the process start until the models were loaded and until the BM25 index
+    was in memory (the warm-up thread built or loaded it)."""
+    deadline = time.monotonic() + timeout
+    ready = warm = 0.0
+    while time.monotonic() < deadline and not (ready and warm):
+        with contextlib.suppress(httpx.HTTPError, KeyError, ValueError):
+            if not ready:
+                checks = httpx.get(f"{server.base}/api/ready", timeout=5).json()["checks"]
+                if checks["embedding_model"]["status"] == "loaded":
+                    ready = time.perf_counter() - server.started
+            if not warm and sum(lexical_counts(server.base).values()) >= 1:
+                warm = time.perf_counter() - server.started
+        time.sleep(0.1)
+    return round(ready, 2), round(warm, 2)
+
+
+def timed_search(client: httpx.Client, body: dict) -> float:
+    started = time.perf_counter()
+    client.post("/api/search", json=body).raise_for_status()
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def upload_text(client: httpx.Client, collection: str, text: str) -> None:
+    """Upload one text document through the API and wait until it is ready."""
+    response = client.post(
+        f"/api/collections/{collection}/documents",
+        headers={"Authorization": "Bearer bench"},
+        files={"files": ("added.txt", text.encode(), "text/plain")},
+    )
+    response.raise_for_status()
+    document = response.json()["items"][0]["id"]
+    deadline = time.monotonic() + 120
+    while client.get(f"/api/documents/{document}").json()["status"] != "ready":
+        if time.monotonic() > deadline:
+            raise SystemExit("the uploaded document did not become ready")
+        time.sleep(0.2)
+
+
 def measure_size(chunks: int, questions: list[str], requests: int, modes: bool) -> dict:
+    """Three starts on one copy of the data.
+
+    1. Nothing saved (a new container): the first search as soon as /api/ready says the
+       models are loaded, while the warm-up thread may still be building BM25.
+    2. Nothing saved again: wait until the warm-up is done, then the first search, the latency
+       run and the memory figures; then an upload, the search right after it and the time the
+       background rebuild takes.
+    3. A restart on the same folder: BM25 loaded as saved; the first search at ready.
+    """
     data, record = cached_data(chunks, log=log)
     collection = record["collection_id"]
     bodies = [{"question": q, "collection_id": collection} for q in questions]
@@ -57,24 +116,53 @@ def measure_size(chunks: int, questions: list[str], requests: int, modes: bool) 
             "files": dir_size_mb(data / "files"),
         },
         "rss_mb": {},
+        "start": {},
     }
-    with serve(env, data) as server:
-        wait_until_ready(server.base)
-        result["rss_mb"]["started"] = server.rss_mb()
-        with httpx.Client(base_url=server.base, timeout=600) as client:
-            started = time.perf_counter()
-            client.post("/api/search", json=bodies[0]).raise_for_status()
-            result["first_search_ms"] = round((time.perf_counter() - started) * 1000, 1)
-            for body in bodies[1:11]:
-                client.post("/api/search", json=body).raise_for_status()
-            result["rss_mb"]["warm"] = server.rss_mb()
-            latencies = []
-            for i in range(requests):
-                started = time.perf_counter()
-                client.post("/api/search", json=bodies[i % len(bodies)]).raise_for_status()
-                latencies.append((time.perf_counter() - started) * 1000)
-        result["search_http"] = latency_summary(latencies)
-        result["rss_mb"]["after_run"] = server.rss_mb()
+    start = result["start"]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "data"
+        shutil.copytree(data, folder)
+
+        with (
+            serve(env, data_dir=folder) as server,
+            httpx.Client(base_url=server.base, timeout=600) as client,
+        ):
+            wait_until_ready(server.base)
+            start["ready_s"] = round(time.perf_counter() - server.started, 2)
+            start["first_search_at_ready_ms"] = timed_search(client, bodies[0])
+        shutil.rmtree(folder / "lexical", ignore_errors=True)  # nothing saved again
+
+        with serve(env, data_dir=folder) as server:
+            start["models_loaded_s"], start["bm25_in_memory_s"] = wait_until_warm(server)
+            result["rss_mb"]["started"] = server.rss_mb()
+            with httpx.Client(base_url=server.base, timeout=600) as client:
+                result["first_search_ms"] = timed_search(client, bodies[0])
+                for body in bodies[1:11]:
+                    client.post("/api/search", json=body).raise_for_status()
+                result["rss_mb"]["warm"] = server.rss_mb()
+                latencies = [timed_search(client, bodies[i % len(bodies)]) for i in range(requests)]
+                result["search_http"] = latency_summary(latencies)
+                result["rss_mb"]["after_run"] = server.rss_mb()
+
+                # An upload bumps the version: the next search finds the index stale.
+                built = lexical_counts(server.base)["built"]
+                upload_text(client, collection, "Xilofonização: um termo inventado para o teste.")
+                changed = time.perf_counter()
+                result["after_upload"] = {"first_search_ms": timed_search(client, bodies[1])}
+                while lexical_counts(server.base)["built"] <= built:
+                    time.sleep(0.1)
+                result["after_upload"]["bm25_rebuilt_s"] = round(time.perf_counter() - changed, 2)
+                result["after_upload"]["second_search_ms"] = timed_search(client, bodies[2])
+        result["disk_mb"]["lexical"] = dir_size_mb(folder / "lexical")
+
+        with (
+            serve(env, data_dir=folder) as server,
+            httpx.Client(base_url=server.base, timeout=600) as client,
+        ):
+            wait_until_ready(server.base)
+            start["restart_ready_s"] = round(time.perf_counter() - server.started, 2)
+            start["restart_first_search_at_ready_ms"] = timed_search(client, bodies[0])
+            start["restart_lexical"] = lexical_counts(server.base)
     if modes:
         profile = profile_search(data, collection, questions, n=30, with_cprofile=False)
         result["in_process_median_ms"] = profile["stages_median_ms"]

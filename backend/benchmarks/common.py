@@ -114,6 +114,7 @@ class Server:
     base: str
     process: subprocess.Popen
     data_dir: Path
+    started: float = 0.0  # time.perf_counter() when the process was started
 
     def rss_mb(self) -> float:
         """Resident memory of the server: gunicorn's master and its workers."""
@@ -128,16 +129,21 @@ class Server:
 
 
 @contextlib.contextmanager
-def serve(env: dict[str, str], data_from: Path | None = None) -> Iterator[Server]:
-    """`chatgepeto serve` on a free port with a fresh data folder (a copy of `data_from`)."""
+def serve(
+    env: dict[str, str], data_from: Path | None = None, *, data_dir: Path | None = None
+) -> Iterator[Server]:
+    """`chatgepeto serve` on a free port with a fresh data folder (a copy of `data_from`), or
+    on `data_dir` itself (to serve the same folder again, as after a restart)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp) / "data"
-        if data_from is not None:
-            shutil.copytree(data_from, data_dir)
-        else:
-            data_dir.mkdir()
+        if data_dir is None:
+            data_dir = Path(tmp) / "data"
+            if data_from is not None:
+                shutil.copytree(data_from, data_dir)
+            else:
+                data_dir.mkdir()
+        started = time.perf_counter()
         server = subprocess.Popen(
             [str(Path(sys.executable).parent / "chatgepeto"), "serve"],
             env={
@@ -156,7 +162,7 @@ def serve(env: dict[str, str], data_from: Path | None = None) -> Iterator[Server
         )
         try:
             wait_until_up(base, server)
-            yield Server(base, server, data_dir)
+            yield Server(base, server, data_dir, started)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -167,6 +173,16 @@ def running_server(env: dict[str, str]) -> Iterator[str]:
     """`chatgepeto serve` on a free port with a fresh, embedded data folder; its base URL."""
     with serve(env) as server:
         yield server.base
+
+
+def metric_samples(base: str, name: str) -> dict[str, float]:
+    """The samples of one metric in the server's /metrics, by their label text."""
+    samples: dict[str, float] = {}
+    for line in httpx.get(f"{base}/metrics", timeout=10).text.splitlines():
+        if line.startswith(name):
+            key, _, value = line.rpartition(" ")
+            samples[key[len(name) :]] = float(value)
+    return samples
 
 
 def dir_size_mb(path: Path) -> float:

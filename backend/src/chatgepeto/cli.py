@@ -90,7 +90,11 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
 
             services = build_services(settings, migrate=False)
             app = create_app(settings, services)
-            threading.Thread(target=services.warm_up, daemon=True, name="warm-up").start()
+            # The models and every collection's indexes (BM25 loaded if saved, else built), so
+            # that the first searches after a start do not wait for them.
+            threading.Thread(
+                target=services.warm_up, kwargs={"search": True}, daemon=True, name="warm-up"
+            ).start()
             return app
 
     Server().run()

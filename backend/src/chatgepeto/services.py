@@ -1,11 +1,13 @@
 """The service container: every engine built once from settings and passed in.
 
-Nothing here touches the network or loads a model at import time; the embedding model
-loads on first use (or when `warm_up()` is called at start-up).
+Nothing here touches the network or loads a model at import time; the embedding models
+load on first use, or when `warm_up()` is called at start-up (`serve` has it build the BM25
+indexes and open the vector indexes too).
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
@@ -41,9 +43,18 @@ class Services:
     jobs: JobRunner
     answerer: Answerer
 
-    def warm_up(self) -> None:
-        """Load the embedding model now rather than on the first request."""
-        self.vectors.warm_up()
+    def warm_up(self, *, search: bool = False) -> None:
+        """Load the embedding models now rather than on the first request. With `search` (a
+        process that answers searches), also every collection's BM25 index, built (or loaded
+        as saved) on a thread of its own while the models load, and its vector indexes."""
+        if not search:
+            self.vectors.warm_up()
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="warm-up-bm25") as pool:
+            lexical = pool.submit(self.retriever.warm_up_lexical)
+            self.vectors.warm_up()
+            self.retriever.warm_up_dense()
+            lexical.result()
 
     def close(self) -> None:
         self.jobs.shutdown(wait=False)
@@ -99,7 +110,9 @@ def build_services(
     retriever = HybridRetriever(
         sessions,
         vectors,
-        LexicalIndexCache(),
+        LexicalIndexCache(
+            settings.lexical_dir, background_from=settings.bm25_background_rebuild_chunks
+        ),
         default_mode=settings.retriever,
         candidate_k=settings.candidate_k,
         rrf_k=settings.rrf_k,

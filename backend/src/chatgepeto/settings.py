@@ -94,6 +94,14 @@ class Settings(BaseSettings):
     candidate_k: int = Field(default=40, ge=5, le=500)
     rrf_k: int = Field(default=10, ge=1)
 
+    # A collection's BM25 index is rebuilt in full when the collection changes (an upload, a
+    # delete). From this many chunks on, the rebuild runs on a thread while searches keep
+    # using the previous index: for those seconds (about 1 s per 10k chunks) a new document is
+    # found by the embedding models only, and a deleted one's passages are left out as always.
+    # Below it, the next search waits for the rebuild (under 0.6 s), so BM25 sees every change
+    # at once. 0: always wait. Figures: docs/benchmarks.md, Scaling.
+    bm25_background_rebuild_chunks: int = Field(default=10000, ge=0)
+
     chunk_size: int = Field(default=1000, ge=200, le=8000)
     chunk_overlap: int = Field(default=150, ge=0, le=2000)
 
@@ -276,6 +284,11 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def lexical_dir(self) -> Path:
+        """Saved BM25 indexes, one folder per collection and index version."""
+        return self.data_dir / "lexical"
 
     @property
     def max_upload_bytes(self) -> int:

@@ -1,3 +1,9 @@
+import os
+import threading
+import time
+
+import pytest
+
 from chatgepeto.retrieval.lexical import Bm25Index, LexicalIndexCache, analyze, analyze_query, fold
 
 
@@ -44,3 +50,134 @@ def test_cache_rebuilds_only_when_the_version_moves():
     assert cache.get("c1", 1, load) is first
     assert cache.get("c1", 2, load) is not first
     assert len(loads) == 2
+
+
+# -- the cache: versions, saved indexes, background rebuilds ----------------------------------
+
+TEXTS = {
+    "a": "A deriva genética muda frequências alélicas em populações pequenas.",
+    "b": "A seleção natural favorece variações vantajosas.",
+    "c": "Python lists are mutable sequences.",
+}
+
+
+class Loads:
+    """A loader over a changeable corpus that counts its calls (and may be held back)."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = dict(texts)
+        self.calls = 0
+        self.release = threading.Event()
+        self.release.set()
+
+    def __call__(self) -> tuple[list[str], list[list[str]]]:
+        self.calls += 1
+        assert self.release.wait(10), "the test never released the loader"
+        ids = sorted(self.texts)
+        return ids, [analyze(self.texts[i], "en" if i == "c" else "pt") for i in ids]
+
+
+def top(index, question: str) -> list[str]:
+    return [h.chunk_id for h in index.search(analyze_query(question), 3)]
+
+
+def wait_for_version(cache: LexicalIndexCache, collection_id: str, version: int) -> None:
+    deadline = time.monotonic() + 10
+    while cache.cached_version(collection_id) != version:
+        assert time.monotonic() < deadline, "the background rebuild did not finish"
+        time.sleep(0.01)
+
+
+def test_a_stale_index_is_replaced_before_the_search_of_a_small_collection(tmp_path):
+    cache = LexicalIndexCache(tmp_path, background_from=100)
+    corpus = Loads(TEXTS)
+    assert top(cache.get("c1", 1, corpus), "ribossomos") == []
+    corpus.texts["d"] = "Ribossomos sintetizam proteínas."
+    assert top(cache.get("c1", 2, corpus), "ribossomos") == ["d"]
+    assert corpus.calls == 2
+
+
+def test_a_saved_index_is_reused_only_for_the_same_version(tmp_path):
+    corpus = Loads(TEXTS)
+    first = LexicalIndexCache(tmp_path)
+    first.get("c1", 3, corpus)
+    assert corpus.calls == 1
+
+    restarted = LexicalIndexCache(tmp_path)  # a new process on the same data folder
+    index = restarted.get("c1", 3, corpus)
+    assert corpus.calls == 1  # loaded from disk, not from SQL
+    assert top(index, "deriva genetica") == ["a"]
+    assert top(index, "mutable lists")[0] == "c"
+    assert restarted.cached_version("c1") == 3
+
+    corpus.texts["d"] = "Ribossomos sintetizam proteínas."
+    again = LexicalIndexCache(tmp_path)
+    assert top(again.get("c1", 4, corpus), "ribossomos") == ["d"]
+    assert corpus.calls == 2  # version 4 was never saved: built
+    assert sorted(p.name for p in (tmp_path / "1" / "c1").iterdir()) == ["4"]  # 3 deleted
+
+
+def test_a_damaged_save_is_rebuilt(tmp_path):
+    corpus = Loads(TEXTS)
+    LexicalIndexCache(tmp_path).get("c1", 1, corpus)
+    (tmp_path / "1" / "c1" / "1" / "ids.json").write_text("{not json")
+    assert top(LexicalIndexCache(tmp_path).get("c1", 1, corpus), "deriva") == ["a"]
+    assert corpus.calls == 2
+
+
+def test_an_empty_collection_is_saved_and_loaded(tmp_path):
+    LexicalIndexCache(tmp_path).get("c1", 0, lambda: ([], []))
+    index = LexicalIndexCache(tmp_path).get("c1", 0, lambda: pytest.fail("not loaded"))
+    assert index.search(["deriva"], 3) == []
+
+
+def test_a_large_stale_index_serves_while_its_successor_is_built(tmp_path):
+    cache = LexicalIndexCache(tmp_path, background_from=3)
+    corpus = Loads(TEXTS)
+    old = cache.get("c1", 1, corpus)
+    corpus.texts["d"] = "Ribossomos sintetizam proteínas."
+    corpus.release.clear()  # the rebuild waits until the searches below are done
+    assert cache.get("c1", 2, corpus) is old
+    assert cache.get("c1", 2, corpus) is old  # one rebuild at a time
+    corpus.release.set()
+    wait_for_version(cache, "c1", 2)
+    assert top(cache.get("c1", 2, corpus), "ribossomos") == ["d"]
+    assert corpus.calls == 2
+
+
+def test_after_a_restart_a_large_collection_serves_its_previous_save(tmp_path):
+    corpus = Loads(TEXTS)
+    LexicalIndexCache(tmp_path, background_from=3).get("c1", 1, corpus)
+    corpus.texts["d"] = "Ribossomos sintetizam proteínas."
+    corpus.release.clear()
+    restarted = LexicalIndexCache(tmp_path, background_from=3)
+    assert top(restarted.get("c1", 2, corpus), "deriva genetica") == ["a"]  # version 1's
+    assert restarted.cached_version("c1") == 1
+    corpus.release.set()
+    wait_for_version(restarted, "c1", 2)
+    assert top(restarted.get("c1", 2, corpus), "ribossomos") == ["d"]
+
+
+def test_warm_builds_the_current_version_even_for_a_large_collection(tmp_path):
+    corpus = Loads(TEXTS)
+    LexicalIndexCache(tmp_path, background_from=3).get("c1", 1, corpus)
+    corpus.texts["d"] = "Ribossomos sintetizam proteínas."
+    restarted = LexicalIndexCache(tmp_path, background_from=3)
+    assert top(restarted.warm("c1", 2, corpus), "ribossomos") == ["d"]
+    assert restarted.cached_version("c1") == 2
+
+
+def test_forget_and_prune_delete_saved_indexes(tmp_path):
+    cache = LexicalIndexCache(tmp_path)
+    for collection_id in ("c1", "c2", "c3"):
+        cache.get(collection_id, 1, Loads(TEXTS))
+    cache.forget("c1")
+    assert cache.cached_version("c1") is None
+    # A save a stopped process left half written, and one being written right now.
+    interrupted, in_progress = tmp_path / "1" / "c2" / ".2.x", tmp_path / "1" / "c2" / ".2.y"
+    interrupted.mkdir()
+    in_progress.mkdir()
+    os.utime(interrupted, (time.time() - 3600, time.time() - 3600))
+    cache.prune(["c2"])
+    assert [p.name for p in (tmp_path / "1").iterdir()] == ["c2"]
+    assert sorted(p.name for p in (tmp_path / "1" / "c2").iterdir()) == [".2.y", "1"]

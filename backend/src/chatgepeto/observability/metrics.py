@@ -47,3 +47,9 @@ LLM_BREAKER_OPEN = Gauge(
 RATE_LIMITED = Counter(
     "chatgepeto_rate_limited_total", "Requests refused by a rate limit (429).", ["limit"]
 )
+LEXICAL_INDEX_SECONDS = Histogram(
+    "chatgepeto_lexical_index_seconds",
+    "Time to have a collection's BM25 index in memory: built from SQL, or loaded as saved.",
+    ["source"],
+    buckets=_SECONDS,
+)

@@ -1,25 +1,44 @@
 """The lexical index: BM25 (bm25s) over stemmed, accent-folded terms, per collection.
 
 Terms are computed once at ingestion (`analyze`) and stored with each chunk in SQL, so an
-index is rebuilt from the database quickly. Every worker keeps its own in-memory index per
-collection, keyed by the collection's `index_version`; a search first reads that version, so
-an upload handled by another worker is never missed.
+index is rebuilt from the database without analysing any text again. Every worker keeps its
+own in-memory index per collection, keyed by the collection's `index_version`; a search first
+reads that version, so an upload handled by another worker is never missed.
+
+At 100k chunks a rebuild takes seconds (docs/benchmarks.md), so a start-up must not leave it
+to the first search: `serve` builds every collection's index as it starts (`warm`), and each
+index is saved under DATA_DIR/lexical/<collection>/<version>/ and memory-mapped back by the
+next process that asks for that same version. After a change, a large collection's index is
+rebuilt on a thread while searches go on with the previous one; a small one's is rebuilt
+before the search that found the change, so a small course's new document is searchable by
+BM25 at once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import re
+import shutil
+import tempfile
 import threading
+import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import bm25s
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_PORTUGUESE
+
+from chatgepeto.observability.logging import get_logger
+from chatgepeto.observability.metrics import LEXICAL_INDEX_SECONDS
+
+log = get_logger(__name__)
 
 # bm25s sets its logger to DEBUG on import, which prints every index build.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -82,6 +101,15 @@ class LexicalHit:
     score: float
 
 
+# Bump when what a saved index holds, or how it is scored, changes: older saves are then ignored.
+_SAVE_FORMAT = "1"
+_IDS_FILE = "ids.json"
+# A save folder still unfinished after this long belongs to a process that stopped.
+_UNFINISHED_SAVE_SECONDS = 600
+
+Loader = Callable[[], tuple[list[str], list[list[str]]]]
+
+
 class Bm25Index:
     """A BM25 index over a fixed list of (chunk id, terms)."""
 
@@ -91,6 +119,9 @@ class Bm25Index:
         if self.ids:
             self._retriever = bm25s.BM25(k1=1.2, b=0.75)
             self._retriever.index([list(t) for t in terms], show_progress=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
     def search(self, query_terms: Sequence[str], k: int) -> list[LexicalHit]:
         if self._retriever is None:
@@ -105,34 +136,222 @@ class Bm25Index:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [LexicalHit(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
+    def save(self, folder: Path) -> None:
+        """Write the index into `folder` (which must not exist yet)."""
+        folder.mkdir(parents=True)
+        if self._retriever is not None:
+            self._retriever.save(str(folder), show_progress=False)
+        # Last: a folder without its ids is an unfinished save.
+        (folder / _IDS_FILE).write_text(json.dumps(self.ids))
+
+    @classmethod
+    def load(cls, folder: Path) -> Bm25Index:
+        """An index saved by `save`, its score matrix memory-mapped (read-only, shared)."""
+        ids = json.loads((folder / _IDS_FILE).read_text())
+        index = cls([], [])
+        index.ids = ids
+        if ids:
+            index._retriever = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+        return index
+
 
 class LexicalIndexCache:
-    """Per-collection BM25 indexes, rebuilt when the collection's version moves."""
+    """Per-collection BM25 indexes, rebuilt when the collection's version moves.
 
-    def __init__(self) -> None:
+    `folder`: where indexes are saved and looked for (none: memory only). `background_from`:
+    an index of at least this many chunks, once stale, keeps serving while its successor is
+    built on a thread (0: every rebuild happens before the search that needs it).
+    """
+
+    def __init__(self, folder: Path | None = None, *, background_from: int = 0) -> None:
+        self.folder = folder / _SAVE_FORMAT if folder is not None else None
+        self.background_from = background_from
         self._indexes: dict[str, tuple[int, Bm25Index]] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._rebuilding: set[str] = set()
 
-    def get(
-        self,
-        collection_id: str,
-        version: int,
-        load: Callable[[], tuple[list[str], list[list[str]]]],
-    ) -> Bm25Index:
+    def cached_version(self, collection_id: str) -> int | None:
+        """The version of the index held in memory for the collection, if any."""
+        cached = self._indexes.get(collection_id)
+        return cached[0] if cached else None
+
+    def get(self, collection_id: str, version: int, load: Loader) -> Bm25Index:
+        """The collection's index for `version`, or, while a large one is being rebuilt in
+        the background, the previous one."""
         cached = self._indexes.get(collection_id)
         if cached and cached[0] == version:
             return cached[1]
-        with self._guard:
-            lock = self._locks.setdefault(collection_id, threading.Lock())
-        with lock:
-            cached = self._indexes.get(collection_id)
+        if cached and cached[0] < version and self._in_background(cached[1]):
+            self._rebuild_later(collection_id, version, load)
+            return cached[1]
+        with self._lock(collection_id):
+            cached = self._indexes.get(collection_id) or self._from_disk(collection_id, version)
             if cached and cached[0] == version:
                 return cached[1]
-            ids, terms = load()
-            index = Bm25Index(ids, terms)
-            self._indexes[collection_id] = (version, index)
-            return index
+            if cached and self._in_background(cached[1]):
+                # Saved before a change (a restart since): it serves meanwhile.
+                self._rebuild_later(collection_id, version, load)
+                return cached[1]
+            return self._refresh(collection_id, version, load)
+
+    def warm(self, collection_id: str, version: int, load: Loader) -> Bm25Index:
+        """Have the index of `version` in memory now: loaded if saved, else built (and saved).
+
+        A large collection whose saved index is older serves that one while the new one is
+        built here.
+        """
+        with self._lock(collection_id):
+            cached = self._indexes.get(collection_id) or self._from_disk(collection_id, version)
+            if cached and cached[0] == version:
+                return cached[1]
+            return self._refresh(collection_id, version, load)
 
     def forget(self, collection_id: str) -> None:
+        """Drop the collection's index, in memory and on disk (the collection is gone)."""
         self._indexes.pop(collection_id, None)
+        if self.folder is not None:
+            shutil.rmtree(self.folder / collection_id, ignore_errors=True)
+
+    def prune(self, keep: Iterable[str]) -> None:
+        """Delete the saved indexes of every collection but `keep` (deleted meanwhile), and
+        saves a stopped process left unfinished."""
+        if self.folder is None or not self.folder.is_dir():
+            return
+        keep = set(keep)
+        unfinished_before = time.time() - _UNFINISHED_SAVE_SECONDS
+        for path in self.folder.iterdir():
+            if path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+                continue
+            with contextlib.suppress(OSError):  # another process may be pruning too
+                for entry in path.iterdir():
+                    # `.<version>.<random>`: a save in progress, or one a stop interrupted.
+                    if entry.name.startswith(".") and entry.stat().st_mtime < unfinished_before:
+                        shutil.rmtree(entry, ignore_errors=True)
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _lock(self, collection_id: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(collection_id, threading.Lock())
+
+    def _in_background(self, index: Bm25Index) -> bool:
+        return 0 < self.background_from <= len(index)
+
+    def _from_disk(self, collection_id: str, version: int) -> tuple[int, Bm25Index] | None:
+        """With nothing in memory: the newest saved index up to `version`, kept in memory
+        if it is that version or large enough to serve while its successor is built."""
+        saved = self._load_saved(collection_id, version, exact=False)
+        if saved is None or (saved[0] != version and not self._in_background(saved[1])):
+            return None
+        self._keep(collection_id, *saved)
+        return saved
+
+    def _refresh(self, collection_id: str, version: int, load: Loader) -> Bm25Index:
+        """Load the saved index of `version` or build (and save) it; the caller holds the
+        collection's lock."""
+        saved = self._load_saved(collection_id, version, exact=True)
+        if saved is not None:
+            self._keep(collection_id, *saved)
+            return saved[1]
+        started = time.perf_counter()
+        ids, terms = load()
+        index = Bm25Index(ids, terms)
+        self._save(collection_id, version, index)
+        self._keep(collection_id, version, index)
+        LEXICAL_INDEX_SECONDS.labels(source="built").observe(time.perf_counter() - started)
+        return index
+
+    def _keep(self, collection_id: str, version: int, index: Bm25Index) -> None:
+        cached = self._indexes.get(collection_id)
+        if cached is None or cached[0] <= version:  # never replace a newer one
+            self._indexes[collection_id] = (version, index)
+
+    def _rebuild_later(self, collection_id: str, version: int, load: Loader) -> None:
+        with self._guard:
+            if collection_id in self._rebuilding:
+                return
+            self._rebuilding.add(collection_id)
+
+        def rebuild() -> None:
+            try:
+                with self._lock(collection_id):
+                    cached = self._indexes.get(collection_id)
+                    if cached is None or cached[0] < version:
+                        self._refresh(collection_id, version, load)
+            except Exception as exc:  # the next search tries again
+                log.error(
+                    "lexical_rebuild_failed",
+                    collection_id=collection_id,
+                    version=version,
+                    error=type(exc).__name__,
+                )
+            finally:
+                with self._guard:
+                    self._rebuilding.discard(collection_id)
+
+        threading.Thread(target=rebuild, daemon=True, name="bm25-rebuild").start()
+
+    def _saved_versions(self, collection_id: str) -> list[tuple[int, Path]]:
+        if self.folder is None:
+            return []
+        try:
+            entries = list((self.folder / collection_id).iterdir())
+        except OSError:
+            return []
+        saved = [(int(p.name), p) for p in entries if p.name.isdigit() and p.is_dir()]
+        return sorted(saved, reverse=True)
+
+    def _load_saved(
+        self, collection_id: str, version: int, *, exact: bool
+    ) -> tuple[int, Bm25Index] | None:
+        """The saved index of `version`, or (not `exact`) the newest saved one up to it."""
+        for saved_version, path in self._saved_versions(collection_id):
+            if saved_version > version or (exact and saved_version != version):
+                continue
+            started = time.perf_counter()
+            try:
+                index = Bm25Index.load(path)
+            except (OSError, ValueError, KeyError) as exc:  # damaged: rebuilt, saved anew
+                log.warning(
+                    "lexical_index_unreadable",
+                    collection_id=collection_id,
+                    version=saved_version,
+                    error=type(exc).__name__,
+                )
+                shutil.rmtree(path, ignore_errors=True)
+                continue
+            LEXICAL_INDEX_SECONDS.labels(source="loaded").observe(time.perf_counter() - started)
+            return saved_version, index
+        return None
+
+    def _save(self, collection_id: str, version: int, index: Bm25Index) -> None:
+        """Save the index as `<collection>/<version>` (atomically: written beside it, then
+        renamed into place) and delete the collection's older saves."""
+        if self.folder is None:
+            return
+        parent = self.folder / collection_id
+        target = parent / str(version)
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=parent))
+                try:
+                    index.save(tmp / "index")
+                    (tmp / "index").rename(target)
+                except OSError:
+                    if not target.exists():  # not another process's identical save
+                        raise
+                finally:
+                    shutil.rmtree(tmp, ignore_errors=True)
+            for saved_version, path in self._saved_versions(collection_id):
+                if saved_version < version:
+                    shutil.rmtree(path, ignore_errors=True)
+        except OSError as exc:  # a read-only or full disk costs the next start a rebuild
+            log.warning(
+                "lexical_index_not_saved",
+                collection_id=collection_id,
+                version=version,
+                error=exc.strerror or type(exc).__name__,
+            )
