@@ -68,6 +68,13 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
     click.echo(f"Answers: {mode}; data in {settings.data_dir}")
 
     class Server(BaseApplication):
+        # With PRELOAD_MODELS, gunicorn's master loads the embedding models that survive a
+        # fork, and the app's modules, once; the workers share those pages (copy-on-write)
+        # instead of each loading a copy. Each worker builds its app after the fork
+        # (connections, pools and threads do not survive one) and loads the ONNX models
+        # itself. docs/operations.md, Memory.
+        models: dict | None = None
+
         def load_config(self) -> None:
             self.cfg.set("bind", f"{settings.host}:{settings.port}")
             self.cfg.set("workers", settings.workers)
@@ -81,14 +88,18 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
             # (the orchestrator manages the process), and shared by every `serve` of a user.
             if "control_socket_disable" in self.cfg.settings:
                 self.cfg.set("control_socket_disable", True)
+            self.cfg.set("preload_app", settings.preload_models)
 
         def load(self):  # type: ignore[no-untyped-def]
             import threading
 
             from chatgepeto.app import create_app
-            from chatgepeto.services import build_services
+            from chatgepeto.services import build_services, load_models_before_fork
 
-            services = build_services(settings, migrate=False)
+            if settings.preload_models and self.models is None:  # the master, before forking
+                self.models = load_models_before_fork(settings)
+                return None  # no app yet: each worker's wsgi() calls load() again
+            services = build_services(settings, migrate=False, models=self.models)
             app = create_app(settings, services)
             # The models and every collection's indexes (BM25 loaded if saved, else built), so
             # that the first searches after a start do not wait for them.

@@ -7,6 +7,8 @@ indexes and open the vector indexes too).
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -20,7 +22,15 @@ from chatgepeto.answering.service import Answerer
 from chatgepeto.ingestion.jobs import InProcessJobRunner, JobRunner
 from chatgepeto.ingestion.pipeline import Ingestor
 from chatgepeto.ingestion.reader_process import ParseLimits
-from chatgepeto.retrieval.embeddings import available_cpus, make_embeddings, model_slug
+from chatgepeto.retrieval.embeddings import (
+    MULTILINGUAL,
+    TORCH,
+    available_cpus,
+    canonical_name,
+    effective_backend,
+    make_embeddings,
+    model_slug,
+)
 from chatgepeto.retrieval.hybrid import HybridRetriever
 from chatgepeto.retrieval.lexical import LexicalIndexCache
 from chatgepeto.retrieval.vectorstore import VectorIndex, make_chroma_client
@@ -61,27 +71,16 @@ class Services:
         self.engine.dispose()
 
 
-def build_services(
-    settings: Settings, *, migrate: bool = True, embeddings: Embeddings | None = None
-) -> Services:
-    """Build the engines the settings name; run database migrations first.
-
-    `embeddings` lets a caller share an already loaded model (tests); it then serves every
-    configured model name.
-    """
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    if migrate:
-        run_migrations(settings.sqlalchemy_url)
-    engine = make_engine(settings.sqlalchemy_url)
-    sessions = make_session_factory(engine)
-    files = make_file_store(settings)
+def model_loaders(
+    settings: Settings, embeddings: Embeddings | None = None
+) -> dict[str, Callable[[], Embeddings]]:
+    """A loader for each configured embedding model, by slug (nothing is loaded yet)."""
     # Each encoder runs on EMBEDDING_THREADS threads (1 by default); parallelism comes from
     # running several at once: the models of one search together, and in ingestion one
     # (slice, model) task per core. Measured on 2 cores (docs/benchmarks.md): more threads per
     # encoder oversubscribed the cores (search p95 several times slower under load) and
     # embedded a book more slowly than two single-threaded tasks.
-    threads = settings.embedding_threads or 1
-    encoders = {
+    return {
         model_slug(name, settings.embedding_backend): (
             (lambda: embeddings)
             if embeddings is not None
@@ -90,11 +89,63 @@ def build_services(
                 name,
                 backend=settings.embedding_backend,
                 cache_dir=settings.model_cache_path,
-                threads=threads,
+                threads=settings.embedding_threads or 1,
             )
         )
         for name in settings.embedding_models
     }
+
+
+def load_models_before_fork(settings: Settings) -> dict[str, Embeddings]:
+    """The configured models that a process may load and then fork, loaded now, by slug (for
+    `build_services(models=...)` in each forked worker): all but those on ONNX Runtime.
+
+    Only the multilingual encoder runs once (it reads its weights at its first call; numpy
+    alone, no thread starts): running the others would start thread pools (the tokenizer's,
+    torch's) that a forked child inherits without their threads. ONNX Runtime is not imported
+    at all: its import starts a thread, and a child forked after it hangs or aborts when it
+    exits (its exit handlers wait for that thread; microsoft/onnxruntime#31961). The modules
+    the ONNX models need are imported, so that the workers share them too.
+    """
+    models: dict[str, Embeddings] = {}
+    for name, (slug, load) in zip(
+        settings.embedding_models, model_loaders(settings).items(), strict=True
+    ):
+        if effective_backend(name, settings.embedding_backend) == TORCH:
+            models[slug] = load()
+            if canonical_name(name) == MULTILINGUAL:
+                models[slug].embed_query("warm up")
+        else:
+            import langchain_huggingface  # noqa: F401
+            import sentence_transformers  # noqa: F401
+    if "onnxruntime" in sys.modules:  # a dependency changed: forking now would hang workers
+        raise RuntimeError("onnxruntime was imported before the fork")
+    return models
+
+
+def build_services(
+    settings: Settings,
+    *,
+    migrate: bool = True,
+    embeddings: Embeddings | None = None,
+    models: Mapping[str, Embeddings] | None = None,
+) -> Services:
+    """Build the engines the settings name; run database migrations first.
+
+    `embeddings` lets a caller share an already loaded model (tests); it then serves every
+    configured model name. `models`: some of the configured models already loaded, by slug
+    (`load_models_before_fork`); the others load on first use.
+    """
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if migrate:
+        run_migrations(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url)
+    sessions = make_session_factory(engine)
+    files = make_file_store(settings)
+    encoders = model_loaders(settings, embeddings)
+    for slug, model in (models or {}).items():
+        encoders[slug] = partial(lambda loaded: loaded, model)
+    threads = settings.embedding_threads or 1  # per encoder (model_loaders): one task per core
     vectors = VectorIndex(
         partial(
             make_chroma_client,

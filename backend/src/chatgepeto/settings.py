@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = 1
     threads: int = 8
+    # `serve` loads the embedding models that survive a fork (all but the ONNX ones, which
+    # each worker loads) and the app's modules once, in gunicorn's master, before forking the
+    # workers: they share that memory instead of each loading a copy (docs/operations.md,
+    # Memory), and a worker gunicorn replaces starts with them. Needs EMBEDDING_THREADS=1.
+    preload_models: bool = False
     # Seconds `serve` gives in-flight requests (streamed answers too) after SIGTERM, while
     # refusing new connections; then gunicorn kills what is left. Keep a container's stop
     # grace period (docker/compose.yaml `stop_grace_period`) a few seconds longer.
@@ -189,6 +194,14 @@ class Settings(BaseSettings):
     # Reverse proxies in front of the API whose X-Forwarded-For/-Proto/-Host are trusted:
     # 0 = none (clients connect directly); 1 behind the ALB or the compose proxy.
     proxy_hops: int = Field(default=0, ge=0, le=5)
+
+    @model_validator(mode="after")
+    def _preload_single_threaded(self) -> Settings:
+        if self.preload_models and self.embedding_threads > 1:
+            # An encoder's intra-op pool started in the master has no threads after the fork:
+            # a worker's first call would wait for them forever.
+            raise ValueError("PRELOAD_MODELS needs EMBEDDING_THREADS=1 (thread pools do not fork)")
+        return self
 
     @field_validator("job_retry_intervals")
     @classmethod
