@@ -31,6 +31,11 @@ from chatgepeto.settings import Settings
 
 ADMIN_TOKEN = "test-admin-token"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+GROQ_TEST_KEY = "test-key"
+
+# No response, log line or stored message of the suite holds a secret, a path, a traceback or
+# SQL: tests/utils/leaks.py records them all and fails the test that leaked.
+pytest_plugins = ["utils.leaks"]
 
 
 def redis_test_url(explicit_only: bool = False) -> str:
@@ -268,7 +273,7 @@ def client(app):
 @pytest.fixture
 def llm_settings(make_settings, fake_groq) -> Settings:
     """Settings whose LLM is the fake Groq server, with no retries (tests script failures)."""
-    return make_settings(groq_api_key="test-key", groq_base_url=fake_groq.base_url)
+    return make_settings(groq_api_key=GROQ_TEST_KEY, groq_base_url=fake_groq.base_url)
 
 
 def wait_for_document(client, document_id: str, timeout: float = 90.0) -> dict[str, Any]:
