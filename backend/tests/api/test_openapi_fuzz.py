@@ -8,7 +8,8 @@ and every JSON error carries a message and a request_id.
 
 The budget is fixed — EXAMPLES per operation, mode and kind of ids — and the examples are the
 same on every run (derandomized, no example database), so that CI runs what was run here:
-about 700 requests in all. Operations that delete run last, so the real ids stay valid.
+2,169 requests over 23 operations today. Operations that delete run last, so the real ids
+stay valid.
 """
 
 from __future__ import annotations
