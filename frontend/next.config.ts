@@ -1,5 +1,6 @@
 import type { NextConfig } from "next";
 import createNextIntlPlugin from "next-intl/plugin";
+import { STATIC_SECURITY_HEADERS } from "./src/lib/security/headers";
 
 // The browser sees one origin: /api/* goes to the Flask backend, exactly as the ALB routes it
 // in production (where these rewrites are never reached). Rewrites are compiled into the build:
@@ -13,6 +14,11 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   // Streamed answers must not wait in a compression buffer.
   compress: false,
+  // On every page and asset (the backend sends its own on /api/*); the Content-Security-Policy
+  // is per request, with its nonce, from src/proxy.ts.
+  async headers() {
+    return [{ source: "/((?!api/).*)", headers: STATIC_SECURITY_HEADERS }];
+  },
   async rewrites() {
     return [
       { source: "/api/:path*", destination: `${backendUrl}/api/:path*` },

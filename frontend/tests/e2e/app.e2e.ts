@@ -28,6 +28,9 @@ const ID_COOKIE = "chatgepeto_uid";
 const FIRST_PAGE_JS_BUDGET_KB = 200;
 const figures: Record<string, unknown> = {};
 const tempDirs: string[] = [];
+// Content-Security-Policy violations the browser reported on any page of the main context.
+const cspViolations: string[] = [];
+const CSP_MESSAGE = /Content Security Policy|Refused to (load|execute|apply|evaluate|connect|frame|create)/i;
 
 let backendPort: number;
 let dataDir: string;
@@ -105,6 +108,9 @@ beforeAll(async () => {
     launchBrowser(),
   ]);
   context = await browser.newContext({ locale: "pt-BR", viewport: { width: 1280, height: 800 } });
+  context.on("console", (message) => {
+    if (CSP_MESSAGE.test(message.text())) cspViolations.push(`${message.location().url}: ${message.text()}`);
+  });
   page = await context.newPage();
 });
 
@@ -335,6 +341,66 @@ describe("ChatGepeto in a browser", () => {
     await p.screenshot({ path: path.join(ARTIFACTS, "chat-phone-dark.png") });
     await checkAccessibility("chat-phone-dark", p);
     await phone.close();
+  });
+
+  test("security headers, and the Content-Security-Policy broke nothing above", async () => {
+    const policies: string[] = [];
+    for (const url of [frontend.url, `${frontend.url}/documents`]) {
+      const response = await fetch(url);
+      const policy = response.headers.get("content-security-policy") ?? "";
+      policies.push(policy);
+      expect(policy).toContain("frame-ancestors 'none'");
+      expect(policy).toContain("object-src 'none'");
+      const scriptSrc = policy.split(";").find((d) => d.trim().startsWith("script-src")) ?? "";
+      expect(scriptSrc).toMatch(/'nonce-[A-Za-z0-9+/=]{16,}'/);
+      expect(scriptSrc).not.toContain("unsafe-inline");
+      expect(scriptSrc).not.toContain("unsafe-eval");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(response.headers.get("referrer-policy")).toBe("same-origin");
+      expect(response.headers.get("x-frame-options")).toBe("DENY");
+      // Every script in the page carries this response's nonce.
+      const nonce = /'nonce-([^']+)'/.exec(scriptSrc)?.[1];
+      const scripts = (await response.text()).match(/<script\b[^>]*>/g) ?? [];
+      expect(scripts.length).toBeGreaterThan(0);
+      expect(scripts.filter((tag) => !tag.includes(`nonce="${nonce}"`))).toEqual([]);
+    }
+    expect(policies[0]).not.toBe(policies[1]); // a fresh nonce for every response
+    // The API, through the web app's origin, says nosniff too.
+    const api = await fetch(`${frontend.url}/api/health`);
+    expect(api.headers.get("x-content-type-options")).toBe("nosniff");
+    figures.content_security_policy = policies[0].replace(/'nonce-[^']+'/g, "'nonce-…'");
+    // Every page the steps above went through (documents, chat, extractive and streamed
+    // answers, the PDF viewer, English, history, dark theme on a phone) without one violation.
+    expect(cspViolations).toEqual([]);
+  });
+
+  test("markup that reached a page cannot run script: inline, a handler, another host", async () => {
+    const probe = await context.newPage();
+    const refused: string[] = [];
+    probe.on("console", (message) => {
+      if (CSP_MESSAGE.test(message.text())) refused.push(message.text());
+    });
+    // The real page with its real headers, as if an attacker's markup had made it into the HTML.
+    await probe.route(`${frontend.url}/`, async (route) => {
+      const response = await route.fetch();
+      const injected = [
+        '<script>window.__injected = "inline script"</script>',
+        '<img src="data:," onerror="window.__injected = \'event handler\'">',
+        '<script src="https://evil.example/x.js"></script>',
+      ].join("");
+      await route.fulfill({ response, body: (await response.text()).replace("</body>", `${injected}</body>`) });
+    });
+    await probe.goto(frontend.url);
+    // The app's own, nonce'd scripts ran: the chat is there.
+    await probe.getByTestId("composer").waitFor({ state: "visible" });
+    await probe.waitForTimeout(500);
+    expect(await probe.evaluate(() => (window as { __injected?: string }).__injected)).toBeUndefined();
+    expect(refused.filter((m) => /inline script/i.test(m)).length).toBeGreaterThan(0);
+    expect(refused.filter((m) => /inline event handler/i.test(m)).length).toBeGreaterThan(0);
+    expect(refused.filter((m) => m.includes("evil.example")).length).toBeGreaterThan(0);
+    await probe.close();
+    // These were meant to be refused: not counted against the pages of the main context.
+    cspViolations.length = 0;
   });
 
   test("the backend down: a clear message and a retry, not a blank screen", async () => {
