@@ -65,6 +65,10 @@ def _fail():
     raise ValueError("broken on purpose")
 
 
+def _missing(path: str):
+    yield Path(path).read_bytes()
+
+
 # -------------------------------------------------------------------------------------------------
 
 
@@ -182,3 +186,11 @@ def test_the_reader_exits_with_its_parent(tmp_path):
         check=True,
     )
     assert _gone(int(out.stdout.strip()), 10)
+
+
+def test_an_os_error_in_the_child_is_its_exception_not_its_death(tmp_path):
+    limits = ParseLimits()
+    pid = _pid(limits)
+    with pytest.raises(FileNotFoundError):
+        list(reader_process.run(limits, _missing, str(tmp_path / "nada")))
+    assert _pid(limits) == pid

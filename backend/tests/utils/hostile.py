@@ -51,11 +51,13 @@ def zlib_repeated(prefix: bytes, chunk: bytes, times: int, suffix: bytes) -> byt
 _LOCAL = struct.Struct("<4s5H3L2H")  # local file header
 _CENTRAL = struct.Struct("<4s6H3L5H2L")  # central directory entry
 _END = struct.Struct("<4s4H2LH")  # end of central directory
+_END64 = struct.Struct("<4sQ2H2L4Q")  # zip64 end of central directory
+_LOCATOR64 = struct.Struct("<4sLQL")  # where the zip64 end record is
 
 
 def write_zip(path: Path, entries: list[tuple[str, bytes | tuple[bytes, int, int]]]) -> Path:
     """Write a zip of (name, data) or (name, (raw deflate, inflated size, CRC-32)) entries."""
-    directory = b""
+    directory = bytearray()
     with path.open("wb") as out:
         for name, content in entries:
             if isinstance(content, bytes):
@@ -76,6 +78,13 @@ def write_zip(path: Path, entries: list[tuple[str, bytes | tuple[bytes, int, int
         start = out.tell()
         out.write(directory)
         count = len(entries)
+        if count > 0xFFFF:  # zip64 end records hold the count; the classic one says "see zip64"
+            end64 = out.tell()
+            out.write(
+                _END64.pack(b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, len(directory), start)
+            )
+            out.write(_LOCATOR64.pack(b"PK\x06\x07", 0, end64, 1))
+            count = 0xFFFF
         out.write(_END.pack(b"PK\x05\x06", 0, 0, count, count, len(directory), start, 0))
     return path
 

@@ -297,7 +297,7 @@ def _iter_pdf(path: Path, on_page: ProgressCallback) -> Iterator[Page]:
                 _reraise_limits(exc)
                 text, error = "", repr(exc)
                 failed += 1
-                log.warning("pdf_page_unreadable", path=str(path), page=index + 1, error=error)
+                log.warning("pdf_page_unreadable", page=index + 1, error=error)
             on_page(index + 1, total)
             if text:
                 characters += len("".join(text.split()))

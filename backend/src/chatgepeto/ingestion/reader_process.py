@@ -53,10 +53,10 @@ _MIN_STALL_SECONDS = 60.0
 class ParseLimits:
     """What parsing one document may use; settings.py holds the configured values."""
 
-    # Address space of the parser process (RLIMIT_AS). The evaluation PDFs peak at about
-    # 100 MB (docs/security.md, "Hostile files").
+    # Address space of the parser process (RLIMIT_AS): it takes about 170 MB itself, 190 MB
+    # with the evaluation PDFs (docs/security.md, "Hostile files").
     memory_bytes: int = 1024 * 1024 * 1024
-    # CPU seconds per document (RLIMIT_CPU). Think Python (288 pages) takes about 7.
+    # CPU seconds per document (RLIMIT_CPU). Think Python (288 pages) takes about 6.
     cpu_seconds: int = 120
     # Characters of extracted text per document (a 1,000-page book holds about 3 million).
     max_chars: int = 10_000_000
@@ -110,22 +110,25 @@ class _Child:
         stall = max(_MIN_STALL_SECONDS, _STALL_FACTOR * self.limits.cpu_seconds)
         try:
             self.conn.send((function, args))
-            while True:
+        except OSError:  # it died while idle, after it was handed out
+            raise self._death() from None
+        while True:
+            try:
                 if not self.conn.poll(stall):
                     log.error("parser_stalled", pid=self.pid, seconds=stall)
                     self.stop()
                     raise LimitExceeded("cpu")
                 kind, value = self.conn.recv()
-                if kind == "item":
-                    yield value
-                elif kind == "end":
-                    self.clean = True
-                    return
-                else:  # "raise": the function's exception, or the child's LimitExceeded
-                    self.clean = not isinstance(value, LimitExceeded)
-                    raise value
-        except (EOFError, OSError, BrokenPipeError):
-            raise self._death() from None
+            except (EOFError, OSError):  # the pipe closed: the child is gone
+                raise self._death() from None
+            if kind == "item":
+                yield value
+            elif kind == "end":
+                self.clean = True
+                return
+            else:  # "raise": the function's exception, or the child's LimitExceeded
+                self.clean = not isinstance(value, LimitExceeded)
+                raise value
 
     def _death(self) -> Exception:
         """What the child's death means (it closed the pipe)."""
