@@ -336,6 +336,22 @@ def print_table(report: dict) -> None:
             f"{r['rss_mb']['warm']:>10}{r['rss_mb']['after_run']:>9}{r['disk_mb']['total']:>9}"
             f"{r['build']['total_seconds']:>9}"
         )
+    log(
+        "\nfirst search after a start, ms (nothing saved: at /api/ready, after the warm-up; "
+        "restart: BM25 saved, at /api/ready), and the first search after an upload"
+    )
+    log(
+        f"{'chunks':>8}{'ready s':>9}{'at ready':>10}{'warm s':>8}{'warm':>8}{'restart':>9}"
+        f"{'upload':>8}{'rebuilt s':>11}"
+    )
+    for r in report["sizes"]:
+        start, upload = r["start"], r["after_upload"]
+        log(
+            f"{r['chunks']:>8}{start['ready_s']:>9}{start['first_search_at_ready_ms']:>10}"
+            f"{start['bm25_in_memory_s']:>8}{r['first_search_ms']:>8}"
+            f"{start['restart_first_search_at_ready_ms']:>9}{upload['first_search_ms']:>8}"
+            f"{upload['bm25_rebuilt_s']:>11}"
+        )
     log("growth per 10x chunks:")
     for name, g in report["growth"].items():
         if g:

@@ -101,10 +101,10 @@ class Settings(BaseSettings):
 
     # A collection's BM25 index is rebuilt in full when the collection changes (an upload, a
     # delete). From this many chunks on, the rebuild runs on a thread while searches keep
-    # using the previous index: for those seconds (about 1 s per 10k chunks) a new document is
-    # found by the embedding models only, and a deleted one's passages are left out as always.
-    # Below it, the next search waits for the rebuild (under 0.6 s), so BM25 sees every change
-    # at once. 0: always wait. Figures: docs/benchmarks.md, Scaling.
+    # using the previous index: for those seconds (about 0.5 s per 10k chunks) a new document
+    # is found by the embedding models only, and a deleted one's passages are left out as
+    # always. Below it, the next search waits for the rebuild (a few tenths of a second), so
+    # BM25 sees every change at once. 0: always wait. Figures: docs/benchmarks.md, Scaling.
     bm25_background_rebuild_chunks: int = Field(default=10000, ge=0)
 
     chunk_size: int = Field(default=1000, ge=200, le=8000)

@@ -1,7 +1,10 @@
 import os
+import random
 import threading
 import time
 
+import bm25s
+import numpy as np
 import pytest
 
 from chatgepeto.retrieval.lexical import Bm25Index, LexicalIndexCache, analyze, analyze_query, fold
@@ -44,12 +47,37 @@ def test_cache_rebuilds_only_when_the_version_moves():
 
     def load():
         loads.append(1)
-        return ["a"], [["word"]]
+        return ["a"], ["word"]
 
     first = cache.get("c1", 1, load)
     assert cache.get("c1", 1, load) is first
     assert cache.get("c1", 2, load) is not first
     assert len(loads) == 2
+
+
+def test_the_index_scores_as_bm25s_own_index_does():
+    """The numpy build gives bm25s's score matrix bit for bit: same scores for every query."""
+    rng = random.Random(13)
+    words = [f"w{i}" for i in range(300)]
+    weights = [1 / (i + 1) for i in range(300)]  # Zipf-like: common and rare terms
+    docs = [rng.choices(words, weights, k=rng.choice([0, 1, 3, 20, 80])) for _ in range(400)]
+    ids = [f"c{i}" for i in range(len(docs))]
+    reference = bm25s.BM25(k1=1.2, b=0.75)
+    reference.index(docs, show_progress=False)
+    for index in (Bm25Index(ids, docs), Bm25Index.from_joined(ids, [" ".join(d) for d in docs])):
+        for query in [["w0"], ["w1", "w7"], ["w299", "w3", "w3"], rng.sample(words, 12)]:
+            query = [t for t in query if t in reference.vocab_dict]
+            expected = reference.get_scores(query)
+            got = index._retriever.get_scores(query)
+            assert np.array_equal(got, expected), query
+            hits = index.search(query, 10)
+            best = np.argsort(-expected, kind="stable")[:10]
+            assert [h.score for h in hits] == [float(expected[i]) for i in best if expected[i] > 0]
+
+
+def test_joined_terms_with_stray_spaces_are_split_one_by_one():
+    index = Bm25Index.from_joined(["a", "b"], ["deriv  genet", " python "])
+    assert [h.chunk_id for h in index.search(["python"], 2)] == ["b"]
 
 
 # -- the cache: versions, saved indexes, background rebuilds ----------------------------------
@@ -70,11 +98,11 @@ class Loads:
         self.release = threading.Event()
         self.release.set()
 
-    def __call__(self) -> tuple[list[str], list[list[str]]]:
+    def __call__(self) -> tuple[list[str], list[str]]:
         self.calls += 1
         assert self.release.wait(10), "the test never released the loader"
         ids = sorted(self.texts)
-        return ids, [analyze(self.texts[i], "en" if i == "c" else "pt") for i in ids]
+        return ids, [" ".join(analyze(self.texts[i], "en" if i == "c" else "pt")) for i in ids]
 
 
 def top(index, question: str) -> list[str]:

@@ -70,19 +70,17 @@ class HybridRetriever:
     def uses_lexical(self) -> bool:
         return self.default_mode in ("hybrid", "bm25")
 
-    def _lexical_loader(
-        self, collection_id: str
-    ) -> Callable[[], tuple[list[str], list[list[str]]]]:
+    def _lexical_loader(self, collection_id: str) -> Callable[[], tuple[list[str], list[str]]]:
         # Called after the version was read: the rows are then at least that version's (a
         # change commits its chunks and the version bump together), never older.
-        def load() -> tuple[list[str], list[list[str]]]:
+        def load() -> tuple[list[str], list[str]]:
             with self.sessions() as session:
                 rows = session.execute(
                     select(Chunk.id, Chunk.terms)
                     .where(Chunk.collection_id == collection_id)
                     .order_by(Chunk.id)
                 ).all()
-            return [r[0] for r in rows], [r[1].split() for r in rows]
+            return [r[0] for r in rows], [r[1] for r in rows]
 
         return load
 
