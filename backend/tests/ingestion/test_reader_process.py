@@ -135,8 +135,10 @@ def test_a_reader_killed_while_idle_is_replaced(tmp_path):
     load_pages(pdf, PDF)
     (pid,) = parser_pids()
     os.kill(pid, signal.SIGKILL)
-    assert _gone(pid, 10)
+    # Straight away: the kernel may still be ending its threads (the leader shows as a zombie
+    # while the parent cannot reap it yet), so it may be handed out once more.
     assert [p.text for p in load_pages(pdf, PDF)] == PAGES
+    assert _gone(pid, 10)
     assert parser_pids() and pid not in parser_pids()
 
 

@@ -141,7 +141,9 @@ class _Child:
             return LimitExceeded("cpu")
         if code == -signal.SIGKILL:
             # The kernel's OOM killer (or an operator) ended it while it held this document.
-            return LimitExceeded("memory")
+            killed = LimitExceeded("memory")
+            killed.killed = True
+            return killed
         return ParserStopped(f"The document reader process stopped (exit status {code}).")
 
     def stop(self) -> None:
@@ -156,16 +158,17 @@ _idle: list[_Child] = []
 _live: dict[int, _Child] = {}
 
 
-def _acquire(limits: ParseLimits) -> _Child:
+def _acquire(limits: ParseLimits, *, fresh: bool = False) -> tuple[_Child, bool]:
+    """A child for one document, and whether it was an idle one reused."""
     with _lock:
-        while _idle:
+        while _idle and not fresh:
             child = _idle.pop()
             if child.alive() and child.limits == limits:
-                return child
+                return child, True
             _retire(child)
         child = _Child(limits)
         _live[child.pid] = child
-        return child
+        return child, False
 
 
 def _release(child: _Child) -> None:
@@ -186,8 +189,20 @@ def run(limits: ParseLimits, function: Callable[..., Iterator[Any]], *args: Any)
     `limits`; its exceptions are raised here. A child that hits a limit raises LimitExceeded
     (and is replaced); one that dies otherwise raises ParserStopped. Closing the iterator
     early stops that child (it may be half-way through the document)."""
-    child = _acquire(limits)
+    child, reused = _acquire(limits)
+    started = False
     try:
+        for item in child.run(function, args):
+            started = True
+            yield item
+    except (LimitExceeded, ParserStopped) as exc:
+        killed = isinstance(exc, ParserStopped) or getattr(exc, "killed", False)
+        if not reused or started or not killed:
+            raise
+        # An idle child killed before it sent anything back: maybe while idle, a moment ago,
+        # its death not yet seen when it was handed out. Once more, on a fresh child.
+        _release(child)
+        child, _ = _acquire(limits, fresh=True)
         yield from child.run(function, args)
     finally:
         _release(child)
