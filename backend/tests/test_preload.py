@@ -21,8 +21,9 @@ import pytest
 from chatgepeto.settings import Settings
 from test_shutdown import _healthy, _wait
 
-from conftest import ADMIN_TOKEN, AUTH, BIOLOGY_PAGES, free_port, start_chroma_server
+from conftest import AUTH, BIOLOGY_PAGES, free_port, start_chroma_server
 from utils.documents import make_pdf
+from utils.servers import serve_env, start_serve
 
 GRACE = 20
 
@@ -70,41 +71,27 @@ def chroma(tmp_path):
 @pytest.fixture
 def preloaded_server(tmp_path, database_url, chroma):
     port = free_port()
-    env = {
-        **os.environ,
-        "DATA_DIR": str(tmp_path / "data"),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "ADMIN_TOKEN": ADMIN_TOKEN,
-        "GROQ_API_KEY": "",
-        "DATABASE_URL": database_url,
-        "CHROMA_HOST": chroma[0],
-        "CHROMA_PORT": str(chroma[1]),
-        "REDIS_URL": "",
-        "S3_BUCKET": "",
-        "EMBEDDING_MODEL": "multilingual,minilm",
-        "WORKERS": "2",
-        "PRELOAD_MODELS": "true",
-        "GRACEFUL_TIMEOUT": str(GRACE),
-        "RATELIMIT_ENABLED": "false",
-    }
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "chatgepeto"), "serve"],
-            env=env,
-            cwd=tmp_path,  # no stray .env
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield process, port, log_path
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=10)
-            if process.returncode not in (0, None):
-                print(log_path.read_text(errors="replace")[-4000:])
+    env = serve_env(
+        tmp_path,
+        port,
+        database_url,
+        CHROMA_HOST=chroma[0],
+        CHROMA_PORT=str(chroma[1]),
+        EMBEDDING_MODEL="multilingual,minilm",
+        WORKERS="2",
+        PRELOAD_MODELS="true",
+        GRACEFUL_TIMEOUT=str(GRACE),
+        RATELIMIT_ENABLED="false",
+    )
+    process, log_path = start_serve(tmp_path, env)
+    try:
+        yield process, port, log_path
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        if process.returncode not in (0, None):
+            print(log_path.read_text(errors="replace")[-4000:])
 
 
 def search_pages(base: str, collection_id: str, n: int) -> list[int]:

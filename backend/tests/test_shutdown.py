@@ -7,22 +7,20 @@ load balancer or proxy tries another replica at once) and exit 0 before the grac
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from chatgepeto.devtools.fake_groq import FakeGroq, Reply
 
-from conftest import ADMIN_TOKEN, AUTH, BIOLOGY_PAGES, SSE, free_port, parse_sse
+from conftest import AUTH, BIOLOGY_PAGES, SSE, free_port, parse_sse
 from utils.documents import make_pdf
+from utils.servers import serve_env, start_serve
 
 GRACE = 20  # GRACEFUL_TIMEOUT given to the server, seconds
 TOKEN_DELAY = 0.25  # seconds between streamed tokens: the answer takes ~6 s to stream
@@ -70,39 +68,25 @@ def slow_groq():
 def server(tmp_path, database_url, slow_groq):
     """`chatgepeto serve` as a process of its own, on a free port; killed if still up."""
     port = free_port()
-    env = {
-        **os.environ,
-        "DATA_DIR": str(tmp_path / "data"),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "ADMIN_TOKEN": ADMIN_TOKEN,
-        "GROQ_API_KEY": "test-key",
-        "GROQ_BASE_URL": slow_groq.base_url,
-        "DATABASE_URL": database_url,
-        "CHROMA_HOST": "",
-        "REDIS_URL": "",
-        "S3_BUCKET": "",
-        "EMBEDDING_MODEL": "multilingual",
-        "GRACEFUL_TIMEOUT": str(GRACE),
-        "WORKERS": "1",
-    }
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "chatgepeto"), "serve"],
-        env=env,
-        cwd=tmp_path,  # no stray .env
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    env = serve_env(
+        tmp_path,
+        port,
+        database_url,
+        GROQ_API_KEY="test-key",
+        GROQ_BASE_URL=slow_groq.base_url,
+        EMBEDDING_MODEL="multilingual",
+        GRACEFUL_TIMEOUT=str(GRACE),
+        WORKERS="1",
     )
+    process, log_path = start_serve(tmp_path, env)
     try:
         yield process, port
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
-        log.close()
         if process.returncode not in (0, None):
-            print((tmp_path / "server.log").read_text(errors="replace")[-4000:])
+            print(log_path.read_text(errors="replace")[-4000:])
 
 
 def test_sigterm_lets_a_streamed_answer_finish_and_refuses_new_connections(server, tmp_path):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,8 +21,9 @@ import sqlalchemy as sa
 from chatgepeto.ingestion.pipeline import ABANDONED
 from chatgepeto.storage.models import Document, Job
 
-from conftest import ADMIN_TOKEN, AUTH, create_collection, free_port, upload, wait_for_document
+from conftest import AUTH, create_collection, free_port, upload, wait_for_document
 from utils.documents import book_pdf
+from utils.servers import serve_env, start_serve
 
 
 def _left_running(services, job_id: str, *, seconds_ago: float, holder: str = "gone:1"):
@@ -155,30 +155,10 @@ def test_a_gunicorn_worker_killed_mid_ingestion_is_replaced_and_its_job_taken_up
     """The default `make run` setup: SQLite or the suite's database, embedded Chroma, no Redis,
     the default heartbeat. gunicorn boots a new worker; that worker takes the job up."""
     port = free_port()
-    env = {
-        **os.environ,
-        "DATA_DIR": str(tmp_path / "data"),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "ADMIN_TOKEN": ADMIN_TOKEN,
-        "DATABASE_URL": database_url,
-        "CHROMA_HOST": "",
-        "REDIS_URL": "",
-        "S3_BUCKET": "",
-        "GROQ_API_KEY": "",
-        "EMBEDDING_MODEL": "multilingual",
-    }
-    env.pop("JOB_HEARTBEAT_SECONDS", None)
-    log_path = tmp_path / "server.log"
+    env = serve_env(tmp_path, port, database_url, EMBEDDING_MODEL="multilingual")
+    env.pop("JOB_HEARTBEAT_SECONDS", None)  # the default heartbeat, as a user gets it
     base = f"http://127.0.0.1:{port}"
-    with log_path.open("wb") as log:
-        master = subprocess.Popen(
-            [str(Path(sys.executable).parent / "chatgepeto"), "serve"],
-            env=env,
-            cwd=tmp_path,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    master, log_path = start_serve(tmp_path, env)
     http = httpx.Client(base_url=base, timeout=30)
 
     def wait(predicate, timeout: float, what: str):

@@ -42,7 +42,7 @@ from chatgepeto.retrieval.lexical import analyze
 from chatgepeto.retrieval.vectorstore import VectorIndex, chunk_metadata
 from chatgepeto.storage.db import session_scope
 from chatgepeto.storage.files import FileStore
-from chatgepeto.storage.models import Chunk, Collection, Document, Job
+from chatgepeto.storage.models import Chunk, Collection, Document, Job, seconds_since
 
 log = get_logger(__name__)
 
@@ -168,11 +168,7 @@ class Ingestor:
     def heartbeat_age(self, job: Job) -> float | None:
         """Seconds since a running job's holder last beat."""
         beat = job.heartbeat_at or job.started_at
-        if beat is None:
-            return None
-        if beat.tzinfo is None:  # SQLite gives back naive UTC
-            beat = beat.replace(tzinfo=UTC)
-        return (datetime.now(UTC) - beat).total_seconds()
+        return None if beat is None else seconds_since(beat)
 
     def take_back(self, job_id: str) -> str | None:
         """Take a stale job back from its silent holder: `queued` again, or `failed` after
@@ -204,15 +200,15 @@ class Ingestor:
             if not moved:
                 return None
             document_id = job.document_id
-        if give_up and document_id is not None:
-            self._fail(job_id, document_id, error, "internal_error")
-        elif document_id is not None:
-            with session_scope(self.sessions) as session:
+            if not give_up and document_id is not None:
+                # In the same transaction: the job is never queued behind a `running` document.
                 session.execute(
                     update(Document)
                     .where(Document.id == document_id, Document.status == "running")
                     .values(status="queued", progress=0.0, error=None, error_code=None)
                 )
+        if give_up and document_id is not None:
+            self._fail(job_id, document_id, error, "internal_error")
         log.warning("job_taken_back", job_id=job_id, status=status)
         return status
 

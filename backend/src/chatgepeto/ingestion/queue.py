@@ -40,7 +40,7 @@ from chatgepeto.errors import Conflict
 from chatgepeto.ingestion.jobs import reset_failed, take_back_stuck
 from chatgepeto.ingestion.pipeline import Ingestor
 from chatgepeto.observability.logging import get_logger
-from chatgepeto.storage.models import Job
+from chatgepeto.storage.models import Job, seconds_since
 
 log = get_logger(__name__)
 
@@ -153,7 +153,7 @@ class RQJobRunner:
         now = datetime.now(UTC)
         submitted = 0
         for job_id, created_at in rows:
-            if min_age and _age(created_at, now) < min_age:
+            if min_age and seconds_since(created_at, now) < min_age:
                 continue
             try:
                 if self.rq_status(job_id) in ACTIVE:
@@ -305,9 +305,3 @@ class RQJobRunner:
             job_timeout=self.job_timeout,
             description=f"ingest {job_id}",
         )
-
-
-def _age(created_at: datetime, now: datetime) -> float:
-    if created_at.tzinfo is None:  # SQLite gives back naive UTC
-        created_at = created_at.replace(tzinfo=UTC)
-    return (now - created_at).total_seconds()

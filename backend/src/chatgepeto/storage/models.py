@@ -29,6 +29,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def seconds_since(stamp: datetime, now: datetime | None = None) -> float:
+    """Seconds from a stored time to `now` (SQLite gives times back naive: they are UTC)."""
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return ((now or utcnow()) - stamp).total_seconds()
+
+
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: DateTime(timezone=True),
