@@ -114,7 +114,7 @@ def main() -> None:
     args = parser.parse_args()
     questions = [
         json.loads(line)["question"]
-        for line in (HERE / "docs_questions.jsonl").open()
+        for line in (HERE / "qa_questions.jsonl").open()
         if "bio312" in line
     ]
     fake = FakeGroq(Reply(delay_first=FIRST, delay_between=BETWEEN)).start()

@@ -61,7 +61,7 @@ def latency_summary(values: Sequence[float]) -> dict[str, float]:
     }
 
 
-def load_questions(path: Path = HERE / "docs_questions.jsonl") -> list[str]:
+def load_questions(path: Path = HERE / "qa_questions.jsonl") -> list[str]:
     return [json.loads(line)["question"] for line in path.open() if line.strip()]
 
 

@@ -23,7 +23,7 @@ for setting in $settings; do
   tag="${model/,/+}-$backend"
   for retriever in bm25 dense hybrid; do
     EMBEDDING_BACKEND="$backend" "$bin" eval docs --docs "$data/docs" \
-      --questions benchmarks/docs_questions.jsonl --retriever "$retriever" \
+      --questions benchmarks/qa_questions.jsonl --retriever "$retriever" \
       --embedding-model "$model" --json | tail -n 1 > "$out/docs-$tag-$retriever.json"
     cat "$out/docs-$tag-$retriever.json"
   done

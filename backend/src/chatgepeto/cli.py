@@ -494,7 +494,8 @@ def eval_docs(
     as_json: bool,
 ) -> None:
     """Ingest a folder of course files and score retrieval on questions with answer pages."""
-    from chatgepeto.evaluation.docs import evaluate_questions, ingest_files, supported_files
+    from chatgepeto.evaluation.docs import evaluate_questions, ingest_files
+    from chatgepeto.evaluation.questions import supported_files
 
     svc = _eval_services(data_dir, embedding_model, "docs")
     collection_id, timings = ingest_files(

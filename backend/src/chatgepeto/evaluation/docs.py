@@ -1,8 +1,8 @@
 """Evaluate retrieval on real course PDFs with a question set of known answer pages.
 
-Questions are JSON lines: {"id", "question", "lang", "doc", "pages", "cross_language",
-"also"?: [{"doc", "pages"}]}. A retrieved passage counts when its (document, page) is one of
-the answer's pages. Documents go through the real ingestion pipeline, timed.
+Questions: the course question set (`evaluation/questions.py`), answerable ones only. A
+retrieved passage counts when its (document, page) is one of the answer's pages. Documents go
+through the real ingestion pipeline, timed.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from chatgepeto.evaluation.beir import read_jsonl
 from chatgepeto.evaluation.metrics import mrr_at, ndcg_at, recall_at
-from chatgepeto.ingestion.filetypes import SUPPORTED_EXTENSIONS
+from chatgepeto.evaluation.questions import read_questions
 from chatgepeto.ingestion.uploads import register_local_file
 from chatgepeto.services import Services
 from chatgepeto.storage.db import session_scope
@@ -62,17 +61,10 @@ def ingest_files(
     return collection_id, timings
 
 
-def supported_files(folder: Path) -> list[Path]:
-    """The files of `folder` (not recursive) ingestion accepts, by name."""
-    return sorted(
-        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS
-    )
-
-
 def evaluate_questions(
     svc: Services, collection_id: str, questions_path: Path, retriever: str, k: int = 10
 ) -> dict[str, Any]:
-    questions = list(read_jsonl(questions_path))
+    questions = [q for q in read_questions(questions_path) if not q.unanswerable]
     with svc.sessions() as session:
         names = dict(
             session.execute(
@@ -84,19 +76,19 @@ def evaluate_questions(
     groups: dict[str, list[tuple[list[str], dict[str, int]]]] = {"all": []}
     started = time.perf_counter()
     for q in questions:
-        relevant = {f"{q['doc']}#{p}": 1 for p in q["pages"]}
-        for alt in q.get("also", []):
-            relevant.update({f"{alt['doc']}#{p}": 1 for p in alt["pages"]})
-        results = svc.retriever.search(collection_id, q["question"], k, retriever)
+        relevant = {f"{document}#{page}": 1 for document, page in q.expected}
+        results = svc.retriever.search(collection_id, q.question, k, retriever)
         # Several passages of one page count once, at the best rank.
         ranked = list(
             dict.fromkeys(f"{names.get(r.document_id, r.filename)}#{r.page}" for r in results)
         )
         run = (ranked, relevant)
         groups["all"].append(run)
-        key = "cross_language" if q.get("cross_language") else "same_language"
+        key = "cross_language" if q.cross_language else "same_language"
         groups.setdefault(key, []).append(run)
-        groups.setdefault(f"question_{q.get('lang', '?')}", []).append(run)
+        groups.setdefault(f"question_{q.language}", []).append(run)
+        if q.split:
+            groups.setdefault(f"split_{q.split}", []).append(run)
     seconds = time.perf_counter() - started
     report: dict[str, Any] = {
         "retriever": retriever,

@@ -1,12 +1,7 @@
 """Evaluate whole answers: ask every question the way /api/ask does, and score the answers.
 
-Questions are JSON lines, one object each::
-
-    {"id", "document", "language": "pt"|"en", "question", "pages": [1-based pages],
-     "answer", "keywords": [...], "unanswerable": bool, "also"?: [{"document", "pages"}]}
-
-`document` names a file of the documents folder (an unanswerable question may give null);
-`also` lists other places that hold the same answer. Scores, over answerable questions:
+Questions come from the course question set (`evaluation/questions.py`). Scores, over
+answerable questions:
 `page_recall@k` (one of the first k passages the answer was built from is on an expected
 page), `citation_hit` (the answer cites an expected page); over unanswerable ones:
 `declined_unanswerable` (the answer says the material does not cover it; generated answers
@@ -15,7 +10,6 @@ only: an extractive answer quotes passages whatever the question).
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import unicodedata
@@ -24,144 +18,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chatgepeto.evaluation.docs import ingest_files, supported_files
+from chatgepeto.evaluation.docs import ingest_files
+from chatgepeto.evaluation.questions import (
+    LANGUAGES,
+    Place,
+    Question,
+    QuestionFileError,
+    parse_question,
+    read_questions,
+    supported_files,
+)
 from chatgepeto.services import Services
 
-REQUIRED_KEYS = (
-    "id",
-    "document",
-    "language",
-    "question",
-    "pages",
-    "answer",
-    "keywords",
-    "unanswerable",
-)
-LANGUAGES = ("pt", "en")
-
-Place = tuple[str, int]  # (file name, 1-based page)
-
-
-class QuestionFileError(ValueError):
-    """The questions file is not valid; the message names the line."""
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    document: str | None
-    language: str
-    question: str
-    pages: tuple[int, ...]
-    answer: str
-    keywords: tuple[str, ...]
-    unanswerable: bool
-    also: tuple[tuple[str, tuple[int, ...]], ...] = ()
-
-    @property
-    def expected(self) -> frozenset[Place]:
-        """Every (document, page) that holds the answer."""
-        places = {(self.document, p) for p in self.pages if self.document}
-        for document, pages in self.also:
-            places.update((document, p) for p in pages)
-        return frozenset(places)  # type: ignore[arg-type]
-
-    @property
-    def documents(self) -> set[str]:
-        return ({self.document} if self.document else set()) | {d for d, _ in self.also}
-
-
-# -- reading ----------------------------------------------------------------------------------
-
-
-def _pages(value: Any, where: str, *, allow_empty: bool) -> tuple[int, ...]:
-    if (
-        not isinstance(value, list)
-        or not all(isinstance(p, int) and not isinstance(p, bool) and p >= 1 for p in value)
-        or (not value and not allow_empty)
-    ):
-        raise QuestionFileError(f"{where}: 'pages' must be a list of 1-based page numbers.")
-    return tuple(value)
-
-
-def parse_question(obj: Any, where: str, documents: set[str] | None = None) -> Question:
-    """One question from its JSON object; `documents` are the file names allowed."""
-    if not isinstance(obj, dict):
-        raise QuestionFileError(f"{where}: expected a JSON object.")
-    missing = [key for key in REQUIRED_KEYS if key not in obj]
-    if missing:
-        raise QuestionFileError(f"{where}: missing key(s) {', '.join(map(repr, missing))}.")
-    if not isinstance(obj["unanswerable"], bool):
-        raise QuestionFileError(f"{where}: 'unanswerable' must be true or false.")
-    unanswerable = obj["unanswerable"]
-    for key in ("id", "question"):
-        if not isinstance(obj[key], str) or not obj[key].strip():
-            raise QuestionFileError(f"{where}: {key!r} must be a non-empty string.")
-    if obj["language"] not in LANGUAGES:
-        raise QuestionFileError(f"{where}: 'language' must be one of {', '.join(LANGUAGES)}.")
-    if not isinstance(obj["answer"], str):
-        raise QuestionFileError(f"{where}: 'answer' must be a string.")
-    keywords = obj["keywords"]
-    if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
-        raise QuestionFileError(f"{where}: 'keywords' must be a list of strings.")
-
-    def check_document(name: Any) -> str:
-        if not isinstance(name, str) or not name:
-            raise QuestionFileError(f"{where}: 'document' must be a file name.")
-        if documents is not None and name not in documents:
-            raise QuestionFileError(f"{where}: unknown document {name!r} (not in the folder).")
-        return name
-
-    document = None if obj["document"] is None and unanswerable else check_document(obj["document"])
-    pages = _pages(obj["pages"], where, allow_empty=unanswerable)
-    also_raw = obj.get("also", [])
-    if not isinstance(also_raw, list) or not all(isinstance(a, dict) for a in also_raw):
-        raise QuestionFileError(f"{where}: 'also' must be a list of {{document, pages}}.")
-    also = tuple(
-        (check_document(a.get("document")), _pages(a.get("pages"), where, allow_empty=False))
-        for a in also_raw
-    )
-    return Question(
-        id=obj["id"],
-        document=document,
-        language=obj["language"],
-        question=obj["question"].strip(),
-        pages=pages,
-        answer=obj["answer"],
-        keywords=tuple(keywords),
-        unanswerable=unanswerable,
-        also=also,
-    )
-
-
-def read_questions(path: Path, docs_dir: Path | None = None) -> list[Question]:
-    """Read and validate a questions file; documents must be supported files of `docs_dir`."""
-    documents = None
-    if docs_dir is not None:
-        documents = {p.name for p in supported_files(docs_dir)}
-    questions: list[Question] = []
-    seen: set[str] = set()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise QuestionFileError(f"{path.name}: not UTF-8 text ({exc}).") from exc
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path.name}, line {number}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise QuestionFileError(f"{where}: not valid JSON ({exc.msg}).") from exc
-        question = parse_question(obj, where, documents)
-        if question.id in seen:
-            raise QuestionFileError(f"{where}: duplicate id {question.id!r}.")
-        seen.add(question.id)
-        questions.append(question)
-    if not questions:
-        raise QuestionFileError(f"{path.name}: no questions.")
-    return questions
-
+__all__ = [
+    "Outcome",
+    "Question",
+    "QuestionFileError",
+    "declines",
+    "evaluate",
+    "page_hit",
+    "parse_question",
+    "read_questions",
+    "report",
+    "score",
+]
 
 # -- scoring (pure) ---------------------------------------------------------------------------
 
@@ -300,6 +180,28 @@ def report(outcomes: Sequence[Outcome], mode: str, seconds: float) -> dict[str, 
         language: score([o for o in outcomes if o.question.language == language], mode)
         for language in LANGUAGES
         if any(o.question.language == language for o in outcomes)
+    }
+    answerable = [o for o in outcomes if not o.question.unanswerable]
+    figures["cross_language"] = score([o for o in answerable if o.question.cross_language], mode)
+    figures["same_language"] = score([o for o in answerable if not o.question.cross_language], mode)
+    splits = sorted({o.question.split for o in answerable if o.question.split})
+    figures["by_split"] = {
+        split: score([o for o in answerable if o.question.split == split], mode) for split in splits
+    }
+    figures["by_document"] = {
+        f"{document} ({language})": score(
+            [
+                o
+                for o in answerable
+                if o.question.document == document and o.question.language == language
+            ],
+            mode,
+        )
+        for document in sorted({o.question.document or "" for o in answerable})
+        for language in LANGUAGES
+        if any(
+            o.question.document == document and o.question.language == language for o in answerable
+        )
     }
     return figures
 
