@@ -32,7 +32,7 @@ from chatgepeto.retrieval.embeddings import (
     make_embeddings,
     model_slug,
 )
-from chatgepeto.retrieval.hybrid import HybridRetriever
+from chatgepeto.retrieval.hybrid import FusionWeights, HybridRetriever
 from chatgepeto.retrieval.lexical import LexicalIndexCache
 from chatgepeto.retrieval.vectorstore import VectorIndex, make_chroma_client
 from chatgepeto.settings import Settings
@@ -177,6 +177,8 @@ def build_services(
         default_mode=settings.retriever,
         candidate_k=settings.candidate_k,
         rrf_k=settings.rrf_k,
+        fusion=settings.fusion,
+        weights=FusionWeights(*settings.fusion_weight_maps),
     )
     providers = make_provider_chain(settings)
     ingestor = Ingestor(

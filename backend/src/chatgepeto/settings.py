@@ -96,7 +96,17 @@ class Settings(BaseSettings):
 
     retriever: str = Field(default="hybrid", pattern="^(hybrid|dense|bm25)$")
     search_k: int = Field(default=6, ge=1, le=50)
-    candidate_k: int = Field(default=40, ge=5, le=500)
+    # Passages each retriever hands to the fusion (100 beat 40 on SciFact: docs/benchmarks.md).
+    candidate_k: int = Field(default=100, ge=5, le=500)
+    # How the retrievers' lists are fused: "weighted" (a weighted sum of z-normalised
+    # scores, the measured best) or "rrf" (reciprocal rank fusion with RRF_K, kept to compare).
+    fusion: str = Field(default="weighted", pattern="^(weighted|rrf)$")
+    # Weights per retriever ("bm25" and each embedding model) when the question and the
+    # passage are both English, and for every other pair; an English-only model (minilm)
+    # weighs 0 outside English pairs. Learnt on the tuning halves of SciFact and the course
+    # questions (docs/benchmarks.md, Fusion).
+    fusion_weights_english: str = "multilingual=0.3,minilm=1,bm25=1"
+    fusion_weights: str = "multilingual=1,bm25=1"
     rrf_k: int = Field(default=10, ge=1)
 
     # A collection's BM25 index is rebuilt in full when the collection changes (an upload, a
@@ -212,6 +222,14 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a list of seconds like '10,60,300'")
         return ",".join(parts)
 
+    @field_validator("fusion_weights_english", "fusion_weights")
+    @classmethod
+    def _weights(cls, value: str) -> str:
+        from chatgepeto.retrieval.hybrid import parse_weights
+
+        parse_weights(value)  # raises ValueError with the bad part
+        return value
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
@@ -264,6 +282,13 @@ class Settings(BaseSettings):
     def embedding_models(self) -> list[str]:
         names = [name.strip() for name in self.embedding_model.split(",") if name.strip()]
         return list(dict.fromkeys(names)) or ["multilingual"]
+
+    @property
+    def fusion_weight_maps(self) -> tuple[dict[str, float], dict[str, float]]:
+        """(weights for English question and passage, weights for every other pair)."""
+        from chatgepeto.retrieval.hybrid import parse_weights
+
+        return parse_weights(self.fusion_weights_english), parse_weights(self.fusion_weights)
 
     @property
     def jobs_on_queue(self) -> bool:

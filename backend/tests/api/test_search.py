@@ -104,3 +104,26 @@ def test_several_embedding_models_are_fused(make_app, make_settings, biology_pdf
     assert hits[0]["page"] == 3
     assert client.delete(f"/api/documents/{item['id']}", headers=AUTH).status_code == 204
     assert all(vectors.count(collection_id, m) == 0 for m in vectors.models)
+
+
+def test_search_spreads_passages_over_pages(client, tmp_path):
+    # Page 1 holds three chunks about photosynthesis, page 2 one: two passages are two pages,
+    # not page 1 twice (one passage per page first raised course page recall@5).
+    sentence = (
+        "A fotossíntese converte a energia da luz em energia química nos cloroplastos, "
+        "produzindo glicose e oxigênio a partir de água e gás carbônico. "
+    )
+    other = (
+        "A respiração celular ocorre nas mitocôndrias e produz ATP; o ciclo de Krebs e a "
+        "cadeia respiratória vêm depois da glicólise. (Sobre fotossíntese, veja a página 1.)"
+    )
+    pages = [sentence * 18, other]
+    collection_id = create_collection(client, "Botânica")
+    pdf = make_pdf(tmp_path / "botanica.pdf", pages).read_bytes()
+    item = upload(client, collection_id, ("botanica.pdf", pdf)).get_json()["items"][0]
+    assert wait_for_document(client, item["id"])["chunks"] >= 3
+    results = client.post(
+        "/api/search",
+        json={"question": "o que é fotossíntese?", "collection_id": collection_id, "k": 2},
+    ).get_json()["results"]
+    assert sorted(r["page"] for r in results) == [1, 2]

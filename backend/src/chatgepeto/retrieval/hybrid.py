@@ -1,15 +1,26 @@
-"""Hybrid retrieval: dense (Chroma) and lexical (BM25) fused by reciprocal rank fusion."""
+"""Hybrid retrieval: dense (Chroma, one ranking per embedding model) and lexical (BM25),
+fused by a weighted sum of normalised scores (or reciprocal rank fusion, for comparison).
+
+Why weighted scores (docs/benchmarks.md, issue 14): a rank says nothing about how far ahead
+the first passage is; a score does. Each retriever's scores are z-normalised over its own
+candidates (a passage missing from one retriever's list gets that list's lowest score) and
+summed with per-retriever weights. The weights depend on the languages of the question and
+of the passage: an English-only model (MiniLM) says nothing useful about Portuguese text, so
+it weighs only when both are English; when it does, the multilingual encoder weighs less.
+"""
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chatgepeto.errors import Unavailable
+from chatgepeto.ingestion.text import detect_language
 from chatgepeto.observability.logging import get_logger
 from chatgepeto.observability.metrics import RETRIEVAL_SECONDS
 from chatgepeto.retrieval.lexical import LexicalIndexCache, analyze_query
@@ -19,6 +30,14 @@ from chatgepeto.storage.models import Chunk, Collection, Document
 log = get_logger(__name__)
 
 RETRIEVERS = ("hybrid", "dense", "bm25")
+FUSIONS = ("weighted", "rrf")
+BM25 = "bm25"
+# Embedding models that know English only: they weigh only when question and passage are
+# English (all-MiniLM-L6-v2 finds 0.17 of the Portuguese questions' pages at rank 1, the
+# multilingual encoder 0.43: docs/benchmarks.md).
+ENGLISH_ONLY = frozenset({"minilm"})
+# search() ranks k × this many passages, then puts each page's best passage first.
+PAGE_SPREAD_DEPTH = 3
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,90 @@ def reciprocal_rank_fusion(
     return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
+def parse_weights(spec: str) -> dict[str, float]:
+    """ "multilingual=1,minilm=0.5,bm25=1" -> {"multilingual": 1.0, ...}; ValueError if bad."""
+    weights: dict[str, float] = {}
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = math.nan
+        if not sep or not name.strip() or not math.isfinite(weight) or weight < 0:
+            raise ValueError(f"{part.strip()!r}: expected name=weight with a weight of 0 or more")
+        weights[name.strip().lower()] = weight
+    return weights
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Per-retriever weights ("bm25" and each embedding model's name): `english` when the
+    question and the passage are both English, `other` for every other pair. A retriever not
+    named weighs 1; an English-only model weighs 0 outside English pairs."""
+
+    english: Mapping[str, float] = field(default_factory=dict)
+    other: Mapping[str, float] = field(default_factory=dict)
+
+    def weight(self, retriever: str, question_language: str, passage_language: str) -> float:
+        english = question_language == "en" and passage_language == "en"
+        if retriever in ENGLISH_ONLY and not english:
+            return 0.0
+        return (self.english if english else self.other).get(retriever, 1.0)
+
+
+Scored = Sequence[tuple[str, float]]  # (chunk id, score: higher is better), best first
+
+
+def weighted_fusion(
+    lists: Mapping[str, Scored],
+    weights: FusionWeights,
+    question_language: str,
+    languages: Mapping[str, str],
+) -> list[tuple[str, float]]:
+    """Fuse each retriever's scored list: Σ weight × z-score, best first.
+
+    A list's scores are z-normalised by its own mean and spread; a passage a list does not
+    hold gets that list's lowest score (measured: as good as fetching its true score).
+    `languages`: each passage's language ("en" when unknown).
+    """
+    stats: dict[str, tuple[float, dict[str, float]]] = {}
+    for name, scored in lists.items():
+        if not scored:
+            continue
+        values = [score for _, score in scored]
+        mean = sum(values) / len(values)
+        spread = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values)) or 1.0
+        floor = (min(values) - mean) / spread
+        stats[name] = (floor, {cid: (score - mean) / spread for cid, score in scored})
+    fused = dict.fromkeys((cid for _, z in stats.values() for cid in z), 0.0)
+    for chunk_id in fused:
+        language = languages.get(chunk_id, "en")
+        total = 0.0
+        for name, (floor, z) in stats.items():
+            weight = weights.weight(name, question_language, language)
+            if weight:
+                total += weight * z.get(chunk_id, floor)
+        fused[chunk_id] = total
+    return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def spread_pages(results: Sequence[SearchResult]) -> list[SearchResult]:
+    """The best passage of each page first, in rank order, then the other passages.
+
+    Five passages of one page leave no room for the page that holds the answer; one passage
+    per page first raised course-PDF page recall@5 (docs/benchmarks.md)."""
+    seen: set[tuple[str, int | None]] = set()
+    first: list[SearchResult] = []
+    rest: list[SearchResult] = []
+    for result in results:
+        place = (result.document_id, result.page)
+        (rest if place in seen and result.page is not None else first).append(result)
+        seen.add(place)
+    return first + rest
+
+
 class HybridRetriever:
     """Search one collection with the configured retriever."""
 
@@ -56,15 +159,21 @@ class HybridRetriever:
         default_mode: str = "hybrid",
         candidate_k: int = 40,
         rrf_k: int = 60,
+        fusion: str = "weighted",
+        weights: FusionWeights | None = None,
     ) -> None:
         if default_mode not in RETRIEVERS:
             raise ValueError(f"unknown retriever {default_mode!r}; choose one of {RETRIEVERS}")
+        if fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion {fusion!r}; choose one of {FUSIONS}")
         self.sessions = sessions
         self.vectors = vectors
         self.lexical = lexical
         self.default_mode = default_mode
         self.candidate_k = candidate_k
         self.rrf_k = rrf_k
+        self.fusion = fusion
+        self.weights = weights or FusionWeights()
 
     @property
     def uses_lexical(self) -> bool:
@@ -84,7 +193,9 @@ class HybridRetriever:
 
         return load
 
-    def _lexical_ranking(self, collection_id: str, question: str, k: int) -> list[str]:
+    def _lexical_ranking(
+        self, collection_id: str, question: str, k: int
+    ) -> list[tuple[str, float]]:
         with self.sessions() as session:
             version = session.scalar(
                 select(Collection.index_version).where(Collection.id == collection_id)
@@ -92,7 +203,7 @@ class HybridRetriever:
         if version is None:
             return []
         index = self.lexical.get(collection_id, version, self._lexical_loader(collection_id))
-        return [hit.chunk_id for hit in index.search(analyze_query(question), k)]
+        return [(hit.chunk_id, hit.score) for hit in index.search(analyze_query(question), k)]
 
     def _collection_versions(self) -> dict[str, int]:
         with self.sessions() as session:
@@ -123,10 +234,37 @@ class HybridRetriever:
                 )
                 return
 
-    def _dense_rankings(self, collection_id: str, question: str, k: int) -> list[list[str]]:
-        """One ranking per embedding model."""
+    def _dense_rankings(
+        self, collection_id: str, question: str, k: int
+    ) -> dict[str, list[tuple[str, float]]]:
+        """One scored list per embedding model (cosine similarity, best first)."""
         rankings = self.vectors.search(collection_id, question, k)
-        return [[hit.chunk_id for hit in hits] for hits in rankings.values()]
+        return {
+            model: [(hit.chunk_id, 1.0 - hit.distance) for hit in hits]
+            for model, hits in rankings.items()
+        }
+
+    def _languages(self, chunk_ids: set[str]) -> dict[str, str]:
+        if not chunk_ids:
+            return {}
+        with self.sessions() as session:
+            return dict(
+                session.execute(
+                    select(Chunk.id, Chunk.language).where(Chunk.id.in_(chunk_ids))
+                ).all()
+            )
+
+    def _fuse(
+        self, lists: dict[str, list[tuple[str, float]]], question: str
+    ) -> list[tuple[str, float]]:
+        if self.fusion == "rrf":
+            return reciprocal_rank_fusion(
+                [[cid for cid, _ in scored] for scored in lists.values()], self.rrf_k
+            )
+        candidates = {cid for scored in lists.values() for cid, _ in scored}
+        return weighted_fusion(
+            lists, self.weights, detect_language(question), self._languages(candidates)
+        )
 
     def rank(
         self, collection_id: str, question: str, k: int, mode: str | None = None
@@ -135,13 +273,11 @@ class HybridRetriever:
         mode = mode or self.default_mode
         depth = max(k, self.candidate_k)
         if mode == "bm25":
-            ranking = self._lexical_ranking(collection_id, question, depth)
-            return reciprocal_rank_fusion([ranking], self.rrf_k)[:k]
-        dense = self._dense_rankings(collection_id, question, depth)
-        if mode == "dense":
-            return reciprocal_rank_fusion(dense, self.rrf_k)[:k]
-        lexical = self._lexical_ranking(collection_id, question, depth)
-        return reciprocal_rank_fusion([*dense, lexical], self.rrf_k)[:k]
+            return self._lexical_ranking(collection_id, question, depth)[:k]
+        lists = self._dense_rankings(collection_id, question, depth)
+        if mode == "hybrid":
+            lists[BM25] = self._lexical_ranking(collection_id, question, depth)
+        return self._fuse(lists, question)[:k]
 
     def search(
         self, collection_id: str, question: str, k: int, mode: str | None = None
@@ -150,7 +286,8 @@ class HybridRetriever:
         started = time.perf_counter()
         mode = mode or self.default_mode
         try:
-            ranked = self.rank(collection_id, question, k, mode)
+            # Deeper than k, so that spreading the passages over pages has pages to take.
+            ranked = self.rank(collection_id, question, k * PAGE_SPREAD_DEPTH, mode)
         except Exception as exc:  # a vector store down is the service's state, not a bug
             log.error("retrieval_failed", error=str(exc), retriever=mode)
             raise Unavailable(
@@ -182,4 +319,4 @@ class HybridRetriever:
                 )
             )
         RETRIEVAL_SECONDS.labels(retriever=mode).observe(time.perf_counter() - started)
-        return results
+        return spread_pages(results)[:k]

@@ -1,0 +1,113 @@
+"""Regression tests for the fusion levers of issue 14 (docs/benchmarks.md, Fusion): each keeps
+a measured win from silently disappearing by asserting a ranking, never a timing."""
+
+import pytest
+
+from chatgepeto.retrieval.hybrid import (
+    FusionWeights,
+    SearchResult,
+    parse_weights,
+    reciprocal_rank_fusion,
+    spread_pages,
+    weighted_fusion,
+)
+from chatgepeto.settings import Settings
+
+EN = {"a": "en", "b": "en", "c": "en", "d": "en"}
+
+
+def ids(pairs):
+    return [chunk_id for chunk_id, _ in pairs]
+
+
+def test_scores_not_only_ranks_decide():
+    # BM25 is sure of "a" (far ahead of the rest); the dense list barely prefers "b".
+    # Rank fusion sees a tie broken by name; the weighted sum of z-scores sees the margin.
+    bm25 = [("a", 30.0), ("b", 5.0), ("c", 4.8), ("d", 4.7)]
+    dense = [("b", 0.62), ("a", 0.61), ("c", 0.30), ("d", 0.29)]
+    by_rank = reciprocal_rank_fusion([ids(dense), ids(bm25)], k=10)
+    assert by_rank[0][1] == by_rank[1][1]  # rank fusion cannot tell them apart
+    fused = weighted_fusion({"bm25": bm25, "minilm": dense}, FusionWeights(), "en", EN)
+    assert ids(fused)[0] == "a"
+
+
+def test_weights_move_the_balance():
+    bm25 = [("a", 10.0), ("b", 9.0), ("c", 1.0)]
+    dense = [("b", 0.9), ("a", 0.5), ("c", 0.4)]
+    lists = {"bm25": bm25, "multilingual": dense}
+    lexical_heavy = FusionWeights(other={"bm25": 1.0, "multilingual": 0.1})
+    dense_heavy = FusionWeights(other={"bm25": 0.1, "multilingual": 1.0})
+    assert ids(weighted_fusion(lists, lexical_heavy, "pt", {}))[0] == "a"
+    assert ids(weighted_fusion(lists, dense_heavy, "pt", {}))[0] == "b"
+
+
+def test_english_only_model_weighs_only_for_english_question_and_passage():
+    # MiniLM (English only) loves "pt-chunk" for a Portuguese question: it must not count,
+    # while the multilingual encoder's choice does (MiniLM finds 0.17 of the Portuguese
+    # questions' pages at rank 1, the multilingual encoder 0.43).
+    languages = {"pt-chunk": "pt", "en-chunk": "en", "x": "en", "y": "pt"}
+    minilm = [("pt-chunk", 0.9), ("x", 0.2), ("y", 0.1), ("en-chunk", 0.1)]
+    multilingual = [("en-chunk", 0.7), ("pt-chunk", 0.5), ("x", 0.45), ("y", 0.4)]
+    lists = {"minilm": minilm, "multilingual": multilingual}
+    weights = FusionWeights(english={"multilingual": 0.3, "minilm": 1.0})
+    assert ids(weighted_fusion(lists, weights, "pt", languages))[0] == "en-chunk"
+    # An English question over English passages: MiniLM counts, the multilingual less.
+    english = {key: "en" for key in languages}
+    assert ids(weighted_fusion(lists, weights, "en", english))[0] == "pt-chunk"
+    assert weights.weight("minilm", "en", "pt") == 0.0
+    assert weights.weight("minilm", "pt", "en") == 0.0
+    assert weights.weight("multilingual", "en", "en") == 0.3
+    assert weights.weight("bm25", "pt", "pt") == 1.0
+
+
+def test_a_passage_missing_from_a_list_gets_its_lowest_score():
+    # "z" is BM25's best but beyond the dense list: it is scored as the dense list's last.
+    bm25 = [("z", 12.0), ("a", 6.0), ("b", 5.0)]
+    dense = [("a", 0.8), ("b", 0.7), ("c", 0.1)]
+    fused = dict(weighted_fusion({"bm25": bm25, "minilm": dense}, FusionWeights(), "en", {}))
+    assert set(fused) == {"a", "b", "c", "z"}
+    assert fused["z"] < fused["a"]  # second in one list beats first-and-absent here
+    assert fused["c"] < fused["b"]
+
+
+def test_empty_and_single_lists():
+    assert weighted_fusion({"bm25": [], "minilm": []}, FusionWeights(), "en", {}) == []
+    one = weighted_fusion({"bm25": [("a", 3.0)]}, FusionWeights(), "en", {})
+    assert ids(one) == ["a"]
+
+
+def result(chunk: str, page: int | None, document: str = "d1") -> SearchResult:
+    return SearchResult(chunk, document, "f.pdf", page, "text", 1.0)
+
+
+def test_spread_pages_puts_each_pages_best_passage_first():
+    ranked = [result("1", 4), result("2", 4), result("3", 4), result("4", 7), result("5", 9)]
+    assert [r.chunk_id for r in spread_pages(ranked)] == ["1", "4", "5", "2", "3"]
+    # The same page number in another document is another page; passages without a page
+    # (text files) are each their own.
+    other = [result("1", 1), result("2", 1, "d2"), result("3", None), result("4", None)]
+    assert [r.chunk_id for r in spread_pages(other)] == ["1", "2", "3", "4"]
+
+
+def test_parse_weights():
+    assert parse_weights("multilingual=0.3, minilm=1,BM25=1") == {
+        "multilingual": 0.3,
+        "minilm": 1.0,
+        "bm25": 1.0,
+    }
+    for bad in ("minilm", "minilm=x", "minilm=-1", "=1", "minilm=nan"):
+        with pytest.raises(ValueError):
+            parse_weights(bad)
+
+
+def test_settings_reject_bad_weights_and_default_to_the_measured_fusion(monkeypatch):
+    monkeypatch.setenv("FUSION_WEIGHTS", "bm25=lots")
+    with pytest.raises(ValueError, match="bm25=lots"):
+        Settings()
+    monkeypatch.delenv("FUSION_WEIGHTS")
+    settings = Settings()
+    assert settings.fusion == "weighted"
+    assert settings.candidate_k == 100
+    english, other = settings.fusion_weight_maps
+    assert english == {"multilingual": 0.3, "minilm": 1.0, "bm25": 1.0}
+    assert other == {"multilingual": 1.0, "bm25": 1.0}
