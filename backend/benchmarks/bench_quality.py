@@ -95,6 +95,9 @@ def run_product(
     env.pop("EMBEDDING_BACKEND", None)
     if backend:
         env["EMBEDDING_BACKEND"] = backend
+    # "hybrid-rrf": the hybrid retriever with reciprocal rank fusion, the fusion before issue 14.
+    env["FUSION"] = "rrf" if retriever.endswith("-rrf") else "weighted"
+    retriever = retriever.removesuffix("-rrf")
     cmd = [
         cli,
         "eval",
@@ -128,7 +131,7 @@ def run_baseline(scifact: Path, qrels_path: Path, persist: Path) -> dict[str, An
     from baseline import Baseline, corpus_documents, ranked_ids
 
     from chatgepeto.evaluation.beir import read_jsonl, read_qrels
-    from chatgepeto.evaluation.metrics import mrr_at, ndcg_at, recall_at
+    from chatgepeto.evaluation.metrics import mrr_at, ndcg_at, recall_at, summarize_splits
 
     loading = time.perf_counter()
     base = Baseline()
@@ -147,13 +150,16 @@ def run_baseline(scifact: Path, qrels_path: Path, persist: Path) -> dict[str, An
     runs = []
     for q in queries:
         ranked = ranked_ids(base.search(q["text"], k=10))
-        runs.append((ranked, qrels[str(q["_id"])]))
+        runs.append((str(q["_id"]), ranked, qrels[str(q["_id"])]))
     seconds = time.perf_counter() - started
     n = len(runs) or 1
+    halves = summarize_splits(runs)
     return {
-        "ndcg@10": round(sum(ndcg_at(r, j, 10) for r, j in runs) / n, 4),
-        "recall@10": round(sum(recall_at(r, j, 10) for r, j in runs) / n, 4),
-        "mrr@10": round(sum(mrr_at(r, j, 10) for r, j in runs) / n, 4),
+        "ndcg@10": round(sum(ndcg_at(r, j, 10) for _, r, j in runs) / n, 4),
+        "recall@10": round(sum(recall_at(r, j, 10) for _, r, j in runs) / n, 4),
+        "mrr@10": round(sum(mrr_at(r, j, 10) for _, r, j in runs) / n, 4),
+        "tune": halves["tune"],
+        "report": halves["report"],
         "queries": len(queries),
         "seconds": round(seconds, 2),
         "mean_unique_docs_in_top10": round(sum(len(r) for r, _ in runs) / n, 2),
@@ -171,12 +177,18 @@ def print_table(report: dict[str, Any]) -> None:
     subset = report.get("subset")
     scope = f"subset {subset['queries']} queries / {subset['docs']} docs" if subset else "full"
     print(f"\nSciFact {report['qrels']} ({scope}): nDCG@10 (published figures: test split)")
-    print(f"{'system':44} {'nDCG@10':>8} {'R@10':>7} {'MRR@10':>7} {'index docs/s':>12}")
+    print(
+        f"{'system':44} {'nDCG@10':>8} {'tune':>7} {'report':>7} {'R@10':>7} {'MRR@10':>7} "
+        f"{'index docs/s':>12}"
+    )
     for row in report["rows"]:
         dps = row.get("index_docs_per_s")
+        tune = row.get("tune", {}).get("ndcg@10", 0)
+        held = row.get("report", {}).get("ndcg@10", 0)
         print(
-            f"{row['system'][:44]:44} {row['ndcg@10']:>8.4f} {row.get('recall@10', 0):>7.4f} "
-            f"{row.get('mrr@10', 0):>7.4f} {dps if dps is not None else '':>12}"
+            f"{row['system'][:44]:44} {row['ndcg@10']:>8.4f} {tune:>7.4f} {held:>7.4f} "
+            f"{row.get('recall@10', 0):>7.4f} {row.get('mrr@10', 0):>7.4f} "
+            f"{dps if dps is not None else '':>12}"
         )
     for name, value in PUBLISHED_TEST.items():
         print(f"{'published (test): ' + name:44.44} {value:>8}")
@@ -196,7 +208,10 @@ def main() -> None:
         help="product embedding settings (default: EMBEDDING_MODEL/EMBEDDING_BACKEND)",
     )
     parser.add_argument(
-        "--retrievers", nargs="+", default=["dense", "hybrid", "bm25"], help="product retrievers"
+        "--retrievers",
+        nargs="+",
+        default=["dense", "hybrid", "hybrid-rrf", "bm25"],
+        help="product retrievers (hybrid-rrf: hybrid with reciprocal rank fusion)",
     )
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument(

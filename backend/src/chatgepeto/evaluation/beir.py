@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from chatgepeto.evaluation.metrics import summarize
+from chatgepeto.evaluation.metrics import summarize_splits
 from chatgepeto.ingestion.text import detect_language
 from chatgepeto.retrieval.lexical import analyze
 from chatgepeto.services import Services
@@ -126,12 +126,13 @@ def evaluate(
     runs = []
     for query in queries:
         ranked = svc.retriever.rank(collection_id, query["text"], 100, retriever)
-        runs.append(([chunk_id for chunk_id, _ in ranked], qrels[str(query["_id"])]))
+        qid = str(query["_id"])
+        runs.append((qid, [chunk_id for chunk_id, _ in ranked], qrels[qid]))
         if on_query:
             on_query()
     seconds = time.perf_counter() - started
     return {
-        **summarize(runs),
+        **summarize_splits(runs),
         "queries": len(queries),
         "seconds": round(seconds, 2),
         "retriever": retriever,
