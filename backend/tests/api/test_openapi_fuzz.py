@@ -15,6 +15,7 @@ stay valid.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from collections import Counter
 
@@ -25,6 +26,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from conftest import AUTH
+from utils import leaks
+from utils.leaks import STATIC_PATTERNS
 
 EXAMPLES = 40
 MIN_OPERATIONS = 15
@@ -48,6 +51,20 @@ def _known_ids(client, collection_id: str) -> dict[str, str]:
         "chunk_id": hit["chunk_id"],
         "job_id": job["id"],
     }
+
+
+def allow_echoes(*values: object) -> None:
+    """A generated string that looks like SQL or a traceback ("SELECT 1" as a collection's
+    description) comes back in the response and the stored row as the client's own text,
+    not as a leak: declare it, raw and as JSON escapes it."""
+    for value in values:
+        if isinstance(value, dict):
+            allow_echoes(*value.keys(), *value.values())
+        elif isinstance(value, (list, tuple)):
+            allow_echoes(*value)
+        elif isinstance(value, str) and any(p.search(value) for p in STATIC_PATTERNS.values()):
+            leaks.allow(value)
+            leaks.allow(json.dumps(value)[1:-1])
 
 
 def test_no_request_makes_a_server_error(app, client, ready_collection, capsys):
@@ -90,6 +107,7 @@ def _fuzz(operation, mode: GenerationMode, path_parameters: dict, sent: Counter)
         suppress_health_check=list(HealthCheck),
     )
     def check(case):
+        allow_echoes(case.body, case.query)
         response = case.call(headers=AUTH)
         sent[operation.label] += 1
         case.validate_response(response, checks=[not_a_server_error])
