@@ -58,6 +58,11 @@ def test_english_only_model_weighs_only_for_english_question_and_passage():
     assert weights.weight("minilm", "pt", "en") == 0.0
     assert weights.weight("multilingual", "en", "en") == 0.3
     assert weights.weight("bm25", "pt", "pt") == 1.0
+    # The vector index names lists by model slug: MiniLM's int8 vectors are "minilm-int8".
+    assert weights.weight("minilm-int8", "pt", "en") == 0.0
+    assert weights.weight("minilm-int8", "en", "en") == 1.0
+    slugged = {"minilm-int8": minilm, "multilingual": multilingual}
+    assert ids(weighted_fusion(slugged, weights, "pt", languages))[0] == "en-chunk"
 
 
 def test_a_passage_missing_from_a_list_gets_its_lowest_score():

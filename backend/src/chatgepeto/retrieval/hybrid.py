@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chatgepeto.errors import Unavailable
 from chatgepeto.ingestion.text import detect_language
+from chatgepeto.retrieval.embeddings import INT8_SLUG_SUFFIX
 from chatgepeto.observability.logging import get_logger
 from chatgepeto.observability.metrics import RETRIEVAL_SECONDS
 from chatgepeto.retrieval.lexical import LexicalIndexCache, analyze_query
@@ -90,6 +91,8 @@ class FusionWeights:
     other: Mapping[str, float] = field(default_factory=dict)
 
     def weight(self, retriever: str, question_language: str, passage_language: str) -> float:
+        # The vector index names a model's list by its slug: int8 vectors are "minilm-int8".
+        retriever = retriever.removesuffix(f"-{INT8_SLUG_SUFFIX}")
         english = question_language == "en" and passage_language == "en"
         if retriever in ENGLISH_ONLY and not english:
             return 0.0
