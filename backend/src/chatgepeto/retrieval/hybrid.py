@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chatgepeto.errors import Unavailable
 from chatgepeto.ingestion.text import detect_language
-from chatgepeto.retrieval.embeddings import INT8_SLUG_SUFFIX
 from chatgepeto.observability.logging import get_logger
 from chatgepeto.observability.metrics import RETRIEVAL_SECONDS
+from chatgepeto.retrieval.embeddings import INT8_SLUG_SUFFIX
 from chatgepeto.retrieval.lexical import LexicalIndexCache, analyze_query
 from chatgepeto.retrieval.vectorstore import VectorIndex
 from chatgepeto.storage.models import Chunk, Collection, Document
