@@ -142,6 +142,7 @@ bench: install ## Speed vs the LangChain baseline: ingestion, latency at 1/4/16 
 	cd $(BACKEND) && .venv/bin/python benchmarks/bench_latency.py --plots ../docs/benchmarks
 	cd $(BACKEND) && .venv/bin/python benchmarks/bench_scaling.py --plots ../docs/benchmarks
 	cd $(BACKEND) && .venv/bin/python benchmarks/bench_llm.py --pdf $(abspath $(EVAL_DATA))/docs/apostila_bio312_biologia_evolutiva_usp_pt.pdf
+	cd $(BACKEND) && .venv/bin/python benchmarks/targets.py
 
 clean: ## Remove the virtual environment, node_modules, builds and local data
 	rm -rf $(VENV) $(BACKEND)/data $(FRONTEND)/node_modules $(FRONTEND)/.next $(FRONTEND)/.next-e2e
