@@ -24,6 +24,14 @@ from langchain_core.embeddings import Embeddings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
+# A document's first slice: its vectors start after the first page or two are read, not after
+# `slice_size` chunks (a short document was all read before anything embedded). The slices
+# after it double up to `slice_size`.
+FIRST_SLICE = 4
+# What is left when the document ends is cut into one piece per ingestion thread from this many
+# chunks on, so its models embed it on every core instead of one core per model.
+SPLIT_TAIL_FROM = 8
+
 
 @dataclass(frozen=True)
 class DenseHit:
@@ -93,11 +101,12 @@ class VectorIndex:
         self._collections: dict[tuple[str, str], Any] = {}
         self._collections_lock = threading.Lock()
         self.slice_size = slice_size
+        self.ingest_workers = max(1, ingest_workers)
         # Search: one thread per model, every model's query at once.
         self._pool = ThreadPoolExecutor(max_workers=len(encoders), thread_name_prefix="embed")
         # Writing: (slice, model) tasks of every document being ingested in this process.
         self._ingest_pool = ThreadPoolExecutor(
-            max_workers=max(1, ingest_workers), thread_name_prefix="ingest"
+            max_workers=self.ingest_workers, thread_name_prefix="ingest"
         )
         # Chroma writes one at a time; the embedding before them runs in parallel.
         self._write_lock = threading.Lock()
@@ -244,11 +253,23 @@ class VectorIndex:
         self.client.heartbeat()
 
 
+def tail_slices(n: int, workers: int) -> list[int]:
+    """The sizes the last `n` chunks of a document are sent in: one piece per ingestion thread
+    (as even as can be) from SPLIT_TAIL_FROM chunks on, else one."""
+    if n <= 0:
+        return []
+    pieces = min(workers, n // FIRST_SLICE) if n >= SPLIT_TAIL_FROM else 1
+    pieces = max(1, pieces)
+    return [n // pieces + (1 if i < n % pieces else 0) for i in range(pieces)]
+
+
 class VectorWriter:
     """Embeds and stores chunk vectors on the index's ingestion threads while chunks are added.
 
     `add()` queues chunks and hands every full slice to the pool, one task per model, without
     waiting; `finish()` sends the rest, waits for every task and raises the first failure.
+    Slices start at FIRST_SLICE chunks and double up to `slice_size`; the rest is cut into one
+    piece per ingestion thread (from SPLIT_TAIL_FROM chunks on).
     Leaving the `with` block on an error cancels the tasks not started and waits for those
     running, so no vector is written after the caller has moved on (to clean up, say).
     """
@@ -259,6 +280,7 @@ class VectorWriter:
         self._index = index
         self._collections = collections
         self._slice_size = slice_size
+        self._next_slice = min(FIRST_SLICE, slice_size)
         self._ids: list[str] = []
         self._texts: list[str] = []
         self._metadatas: list[dict[str, Any]] = []
@@ -284,14 +306,15 @@ class VectorWriter:
         self._ids.extend(ids)
         self._texts.extend(texts)
         self._metadatas.extend(metadatas)
-        while len(self._ids) >= self._slice_size:
-            self._submit(self._slice_size)
+        while len(self._ids) >= self._next_slice:
+            self._submit(self._next_slice)
+            self._next_slice = min(2 * self._next_slice, self._slice_size)
 
     def finish(self, on_progress: Callable[[int, int], None] | None = None) -> None:
         """Send what is queued and wait for every task, reporting (done, total) vectors."""
         try:
-            if self._ids:
-                self._submit(len(self._ids))
+            for size in tail_slices(len(self._ids), self._index.ingest_workers):
+                self._submit(size)
             remaining: set[Future[int]] = set(self._futures)
             while remaining:
                 finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
