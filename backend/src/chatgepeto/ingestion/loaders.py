@@ -13,8 +13,9 @@ PDF text comes from PDFium (pypdfium2), page by page, where its text is as good 
 reads a page in about a fiftieth of pypdf's time (the four course PDFs, 374 pages: 2.7 s of CPU
 with the pages left to pypdf below, against 10 s for pypdf alone; pypdf, pure Python, was most
 of what ingestion spent besides the encoders), its line breaks carry paragraphs (see
-`_paragraph_gaps`), and it rebuilds words and lines from the glyphs' positions, so Think Python's TJ-kerned word gaps and
-the Google Docs export's one-word text objects come out right without the fixes below. pypdf
+`_paragraph_gaps`), and it rebuilds words and lines from the glyphs' positions, so Think
+Python's TJ-kerned word gaps and the Google Docs export's one-word text objects come out right
+without the fixes below. pypdf
 still opens and checks every PDF (encryption, damage, page tree, its limits), decodes each
 page's content streams within its limits before PDFium reads the page (a stream that inflates
 past them fails the document as before), and reads the pages PDFium would get wrong:
