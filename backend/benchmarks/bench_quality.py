@@ -162,7 +162,7 @@ def run_baseline(scifact: Path, qrels_path: Path, persist: Path) -> dict[str, An
         "report": halves["report"],
         "queries": len(queries),
         "seconds": round(seconds, 2),
-        "mean_unique_docs_in_top10": round(sum(len(r) for r, _ in runs) / n, 2),
+        "mean_unique_docs_in_top10": round(sum(len(r) for _, r, _ in runs) / n, 2),
         "retriever": "dense (Chroma similarity_search k=10)",
         "embedding_model": "all-MiniLM-L6-v2 (HuggingFaceEmbeddings, torch)",
         "index_docs": stats.pages,
