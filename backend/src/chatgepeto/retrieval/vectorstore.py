@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -24,12 +25,13 @@ from langchain_core.embeddings import Embeddings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-# A document's first slice: its vectors start after the first page or two are read, not after
-# `slice_size` chunks (a short document was all read before anything embedded). The slices
-# after it double up to `slice_size`.
+# A document's first slices: its vectors start after the first page or two are read, not after
+# `slice_size` chunks (a short document was all read before anything embedded), and a short
+# document's work comes in pieces small enough to keep both cores busy to its end. A slice is
+# a quarter of the chunks sent so far, from FIRST_SLICE up to `slice_size`.
 FIRST_SLICE = 4
-# What is left when the document ends is cut into one piece per ingestion thread from this many
-# chunks on, so its models embed it on every core instead of one core per model.
+# What is left when the document ends is cut into pieces (at least one per ingestion thread)
+# from this many chunks on, so its models embed it on every core instead of one core per model.
 SPLIT_TAIL_FROM = 8
 
 
@@ -110,6 +112,9 @@ class VectorIndex:
         )
         # Chroma writes one at a time; the embedding before them runs in parallel.
         self._write_lock = threading.Lock()
+        # Seconds per chunk of each model's last slices: a writer hands the slowest model's
+        # task of a slice to the pool first, so a document ends on the quick model's tasks.
+        self.seconds_per_chunk: dict[str, float] = {}
 
     @property
     def client(self) -> Any:
@@ -209,7 +214,13 @@ class VectorIndex:
         metadatas: list[dict[str, Any]],
     ) -> int:
         """One task of a VectorWriter: embed a slice with one model and store it."""
+        started = time.perf_counter()
         vectors = self._encoder(model).embed_documents(texts)
+        per_chunk = (time.perf_counter() - started) / max(1, len(texts))
+        previous = self.seconds_per_chunk.get(model)
+        self.seconds_per_chunk[model] = (
+            per_chunk if previous is None else 0.8 * previous + 0.2 * per_chunk
+        )
         with self._write_lock:
             collection.upsert(ids=ids, embeddings=vectors, metadatas=metadatas)
         return len(ids)
@@ -253,13 +264,20 @@ class VectorIndex:
         self.client.heartbeat()
 
 
+def next_slice(sent: int, slice_size: int) -> int:
+    """Chunks in the next slice of a document of which `sent` chunks were sent already."""
+    return min(slice_size, max(FIRST_SLICE, sent // 4))
+
+
 def tail_slices(n: int, workers: int) -> list[int]:
-    """The sizes the last `n` chunks of a document are sent in: one piece per ingestion thread
-    (as even as can be) from SPLIT_TAIL_FROM chunks on, else one."""
+    """The sizes the last `n` chunks of a document are sent in (as even as can be): from
+    SPLIT_TAIL_FROM chunks on with several ingestion threads, pieces of FIRST_SLICE or more,
+    two per thread at most; else one."""
     if n <= 0:
         return []
-    pieces = min(workers, n // FIRST_SLICE) if n >= SPLIT_TAIL_FROM else 1
-    pieces = max(1, pieces)
+    pieces = 1
+    if n >= SPLIT_TAIL_FROM and workers > 1:
+        pieces = min(2 * workers, n // FIRST_SLICE)
     return [n // pieces + (1 if i < n % pieces else 0) for i in range(pieces)]
 
 
@@ -268,8 +286,9 @@ class VectorWriter:
 
     `add()` queues chunks and hands every full slice to the pool, one task per model, without
     waiting; `finish()` sends the rest, waits for every task and raises the first failure.
-    Slices start at FIRST_SLICE chunks and double up to `slice_size`; the rest is cut into one
-    piece per ingestion thread (from SPLIT_TAIL_FROM chunks on).
+    Slices start at FIRST_SLICE chunks and grow to `slice_size` (`next_slice`); the rest is cut
+    into pieces for every ingestion thread (`tail_slices`). Each slice's slowest model goes to
+    the pool first.
     Leaving the `with` block on an error cancels the tasks not started and waits for those
     running, so no vector is written after the caller has moved on (to clean up, say).
     """
@@ -280,7 +299,7 @@ class VectorWriter:
         self._index = index
         self._collections = collections
         self._slice_size = slice_size
-        self._next_slice = min(FIRST_SLICE, slice_size)
+        self._sent = 0  # chunks handed to the pool
         self._ids: list[str] = []
         self._texts: list[str] = []
         self._metadatas: list[dict[str, Any]] = []
@@ -306,9 +325,8 @@ class VectorWriter:
         self._ids.extend(ids)
         self._texts.extend(texts)
         self._metadatas.extend(metadatas)
-        while len(self._ids) >= self._next_slice:
-            self._submit(self._next_slice)
-            self._next_slice = min(2 * self._next_slice, self._slice_size)
+        while len(self._ids) >= next_slice(self._sent, self._slice_size):
+            self._submit(next_slice(self._sent, self._slice_size))
 
     def finish(self, on_progress: Callable[[int, int], None] | None = None) -> None:
         """Send what is queued and wait for every task, reporting (done, total) vectors."""
@@ -352,7 +370,11 @@ class VectorWriter:
     def _submit(self, n: int) -> None:
         ids, texts, metadatas = self._ids[:n], self._texts[:n], self._metadatas[:n]
         del self._ids[:n], self._texts[:n], self._metadatas[:n]
-        for model, collection in self._collections.items():
+        self._sent += n
+        cost = self._index.seconds_per_chunk
+        # Slowest first (sorted() keeps the configured order among models not yet timed).
+        models = sorted(self._collections.items(), key=lambda item: -cost.get(item[0], 0.0))
+        for model, collection in models:
             future = self._index._ingest_pool.submit(
                 self._index._write, model, collection, ids, texts, metadatas
             )
