@@ -38,11 +38,11 @@ def main() -> None:
     quality = _last_json(args.quality)
     rows = [r for r in quality["rows"] if "tune" in r]
     runs = [
-        (label, _last_json(Path(path))) for label, _, path in (s.partition("=") for s in args.qa)
+        (label, _last_json(Path(path))) for label, _, path in (s.rpartition("=") for s in args.qa)
     ]
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
-    names = [r["system"].replace("product: ", "").replace(" (", "\n(") for r in rows]
+    names = [r["system"].replace("product: ", "").split(" (")[0].replace(", ", ",\n") for r in rows]
     width = 0.38
     xs = range(len(rows))
     left.bar(
