@@ -131,7 +131,7 @@ def run_baseline(scifact: Path, qrels_path: Path, persist: Path) -> dict[str, An
     from baseline import Baseline, corpus_documents, ranked_ids
 
     from chatgepeto.evaluation.beir import read_jsonl, read_qrels
-    from chatgepeto.evaluation.metrics import mrr_at, ndcg_at, recall_at, summarize_splits
+    from chatgepeto.evaluation.metrics import summarize_splits
 
     loading = time.perf_counter()
     base = Baseline()
@@ -153,13 +153,8 @@ def run_baseline(scifact: Path, qrels_path: Path, persist: Path) -> dict[str, An
         runs.append((str(q["_id"]), ranked, qrels[str(q["_id"])]))
     seconds = time.perf_counter() - started
     n = len(runs) or 1
-    halves = summarize_splits(runs)
     return {
-        "ndcg@10": round(sum(ndcg_at(r, j, 10) for _, r, j in runs) / n, 4),
-        "recall@10": round(sum(recall_at(r, j, 10) for _, r, j in runs) / n, 4),
-        "mrr@10": round(sum(mrr_at(r, j, 10) for _, r, j in runs) / n, 4),
-        "tune": halves["tune"],
-        "report": halves["report"],
+        **summarize_splits(runs),  # nDCG@10, recall, MRR@10: all, and per half
         "queries": len(queries),
         "seconds": round(seconds, 2),
         "mean_unique_docs_in_top10": round(sum(len(r) for _, r, _ in runs) / n, 2),

@@ -37,6 +37,9 @@ ALIASES = {
     "sentence-transformers/all-minilm-l6-v2": MINILM,
 }
 
+# Models that know English only: fusing their scores for other languages adds noise.
+ENGLISH_ONLY = frozenset({MINILM})
+
 TORCH = "torch"
 ONNX = "onnx"
 ONNX_INT8 = "onnx-int8"
@@ -288,6 +291,12 @@ def model_slug(name: str, backend: str = TORCH) -> str:
     if effective_backend(name, backend) == ONNX_INT8:
         slug += f"-{INT8_SLUG_SUFFIX}"
     return slug
+
+
+def slug_model(slug: str) -> str:
+    """The model a vector index's slug stands for, as EMBEDDING_MODEL names the shipped ones
+    ("minilm-int8" -> "minilm"): int8 vectors are the same model's."""
+    return slug.removesuffix(f"-{INT8_SLUG_SUFFIX}")
 
 
 def model_source(name: str) -> Path | str:

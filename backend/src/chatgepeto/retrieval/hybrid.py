@@ -23,7 +23,7 @@ from chatgepeto.errors import Unavailable
 from chatgepeto.ingestion.text import detect_language
 from chatgepeto.observability.logging import get_logger
 from chatgepeto.observability.metrics import RETRIEVAL_SECONDS
-from chatgepeto.retrieval.embeddings import INT8_SLUG_SUFFIX
+from chatgepeto.retrieval.embeddings import ENGLISH_ONLY, slug_model
 from chatgepeto.retrieval.lexical import LexicalIndexCache, analyze_query
 from chatgepeto.retrieval.vectorstore import VectorIndex
 from chatgepeto.storage.models import Chunk, Collection, Document
@@ -33,10 +33,6 @@ log = get_logger(__name__)
 RETRIEVERS = ("hybrid", "dense", "bm25")
 FUSIONS = ("weighted", "rrf")
 BM25 = "bm25"
-# Embedding models that know English only: they weigh only when question and passage are
-# English (all-MiniLM-L6-v2 finds 0.17 of the Portuguese questions' pages at rank 1, the
-# multilingual encoder 0.43: docs/benchmarks.md).
-ENGLISH_ONLY = frozenset({"minilm"})
 # search() ranks k × this many passages, then puts each page's best passage first.
 PAGE_SPREAD_DEPTH = 3
 
@@ -91,8 +87,9 @@ class FusionWeights:
     other: Mapping[str, float] = field(default_factory=dict)
 
     def weight(self, retriever: str, question_language: str, passage_language: str) -> float:
-        # The vector index names a model's list by its slug: int8 vectors are "minilm-int8".
-        retriever = retriever.removesuffix(f"-{INT8_SLUG_SUFFIX}")
+        # An English-only model weighs only for English pairs (MiniLM finds 0.17 of the
+        # Portuguese questions' pages at rank 1, the multilingual encoder 0.43).
+        retriever = slug_model(retriever)
         english = question_language == "en" and passage_language == "en"
         if retriever in ENGLISH_ONLY and not english:
             return 0.0
