@@ -188,21 +188,10 @@ def report(outcomes: Sequence[Outcome], mode: str, seconds: float) -> dict[str, 
     figures["by_split"] = {
         split: score([o for o in answerable if o.question.split == split], mode) for split in splits
     }
-    figures["by_document"] = {
-        f"{document} ({language})": score(
-            [
-                o
-                for o in answerable
-                if o.question.document == document and o.question.language == language
-            ],
-            mode,
-        )
-        for document in sorted({o.question.document or "" for o in answerable})
-        for language in LANGUAGES
-        if any(
-            o.question.document == document and o.question.language == language for o in answerable
-        )
-    }
+    by_document: dict[str, list[Outcome]] = {}
+    for o in sorted(answerable, key=lambda o: (o.question.document or "", o.question.language)):
+        by_document.setdefault(f"{o.question.document} ({o.question.language})", []).append(o)
+    figures["by_document"] = {name: score(group, mode) for name, group in by_document.items()}
     return figures
 
 
