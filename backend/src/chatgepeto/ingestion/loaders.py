@@ -376,13 +376,11 @@ def _decrypt(reader: PdfReader) -> None:
 
 
 def _open_pdfium(path: Path, pages: int) -> Any:
-    """The PDF opened by PDFium, or None (then pypdf reads every page): not installed, cannot
-    open it (a password other than the empty one, damage pypdf works around), or counts
-    other pages than pypdf."""
-    try:
-        import pypdfium2
-    except ImportError:  # pragma: no cover - a dependency of the package
-        return None
+    """The PDF opened by PDFium, or None (then pypdf reads every page): it cannot open it (a
+    password other than the empty one, damage pypdf works around), or counts other pages
+    than pypdf."""
+    import pypdfium2
+
     try:
         document = pypdfium2.PdfDocument(str(path), password="")
     except Exception as exc:
