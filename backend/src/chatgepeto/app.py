@@ -14,6 +14,7 @@ from prometheus_flask_exporter import PrometheusMetrics
 
 from chatgepeto import __version__
 from chatgepeto.api import (
+    analytics,
     auth,
     chunks,
     client_config,
@@ -25,6 +26,7 @@ from chatgepeto.api import (
     identity,
     jobs,
     search,
+    study,
     text_guard,
 )
 from chatgepeto.api.errors import register_error_handlers, validation_error
@@ -90,6 +92,8 @@ def create_app(
         jobs,
         search,
         conversations,
+        study,
+        analytics,
         client_config,
         health,
     ):

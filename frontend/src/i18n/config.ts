@@ -4,7 +4,16 @@ export const DEFAULT_LOCALE: Locale = "pt-BR";
 export const LOCALE_COOKIE = "NEXT_LOCALE";
 
 // Each screen owns one file of messages per language: messages/<locale>/<namespace>.json.
-export const NAMESPACES = ["common", "errors", "chat", "history", "sources", "documents"] as const;
+export const NAMESPACES = [
+  "common",
+  "errors",
+  "chat",
+  "history",
+  "sources",
+  "documents",
+  "study",
+  "analytics",
+] as const;
 
 export function isLocale(value: unknown): value is Locale {
   return typeof value === "string" && (LOCALES as readonly string[]).includes(value);

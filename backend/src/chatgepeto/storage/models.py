@@ -1,4 +1,5 @@
-"""ORM models: collections, documents, chunks, jobs, conversations, messages, feedback."""
+"""ORM models: collections, documents, chunks, jobs, conversations, messages, feedback, and the
+study tools' sets, items, quiz attempts and flashcard schedules."""
 
 from __future__ import annotations
 
@@ -169,6 +170,12 @@ class Message(Base):
     input_tokens: Mapped[int | None] = mapped_column(Integer, default=None)
     output_tokens: Mapped[int | None] = mapped_column(Integer, default=None)
     incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
+    # For the teacher's analytics (assistant messages): the best retrieval score of the
+    # passages the answer drew on, and whether it said the material does not cover the question.
+    retrieval_score: Mapped[float | None] = mapped_column(Float, default=None)
+    not_in_material: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Answered in tutor mode (a hint and a guiding question first).
+    tutor: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
@@ -184,3 +191,95 @@ class Feedback(Base):
     rating: Mapped[str] = mapped_column(String(8))  # up | down
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StudySet(Base):
+    """A quiz, a deck of flashcards or a study guide, built from part of a collection."""
+
+    __tablename__ = "study_sets"
+    __table_args__ = (Index("ix_study_sets_listing", "collection_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16))  # quiz | flashcards | guide
+    collection_id: Mapped[str] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"))
+    # The scope: the whole collection, one document, or pages of one document.
+    document_id: Mapped[str | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True, default=None
+    )
+    page_from: Mapped[int | None] = mapped_column(Integer, default=None)
+    page_to: Mapped[int | None] = mapped_column(Integer, default=None)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    mode: Mapped[str | None] = mapped_column(String(16), default=None)  # generated | extractive
+    requested: Mapped[int] = mapped_column(Integer, default=10)  # items asked for
+    # The job that builds it: its status and progress are the set's.
+    job_id: Mapped[str | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="SET NULL"), index=True, default=None
+    )
+    user_id: Mapped[str | None] = mapped_column(String(200), default=None)  # who asked for it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    items: Mapped[list[StudyItem]] = relationship(
+        back_populates="study_set",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="StudyItem.position",
+    )
+    job: Mapped[Job | None] = relationship()
+
+
+class StudyItem(Base):
+    """One question, card or guide topic of a set, with the citations it was drawn from."""
+
+    __tablename__ = "study_items"
+    __table_args__ = (Index("ix_study_items_set_position", "set_id", "position"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    set_id: Mapped[str] = mapped_column(ForeignKey("study_sets.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # mcq | short | cloze | card | topic
+    # The question, the card's term, or the topic's title.
+    prompt: Mapped[str] = mapped_column(Text)
+    # The correct answer, the card's definition, or the topic's summary.
+    answer: Mapped[str] = mapped_column(Text)
+    choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    study_set: Mapped[StudySet] = relationship(back_populates="items")
+
+
+class QuizAttempt(Base):
+    """A student's answers to a quiz, marked."""
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (Index("ix_quiz_attempts_user", "set_id", "user_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    set_id: Mapped[str] = mapped_column(ForeignKey("study_sets.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(200))
+    # [{"item_id", "given", "correct"}], in the quiz's order.
+    answers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CardSchedule(Base):
+    """When a student sees a flashcard next: the spaced-repetition state of (card, student)."""
+
+    __tablename__ = "card_schedules"
+    __table_args__ = (
+        UniqueConstraint("item_id", "user_id", name="uq_card_schedule"),
+        Index("ix_card_schedules_due", "user_id", "due"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    item_id: Mapped[str] = mapped_column(ForeignKey("study_items.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(200))
+    due: Mapped[datetime] = mapped_column(default=utcnow)
+    # The scheduler's own card state (fsrs.Card.to_dict()).
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    last_rating: Mapped[str | None] = mapped_column(String(8), default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,4 +1,4 @@
-import { FileTextIcon, MessageSquareIcon } from "lucide-react";
+import { ChartColumnIcon, FileTextIcon, GraduationCapIcon, MessageSquareIcon } from "lucide-react";
 import { useTranslations } from "next-intl";
 import Link from "next/link";
 import { LanguageSwitch } from "./language-switch";
@@ -25,6 +25,17 @@ export function SiteHeader() {
         >
           <FileTextIcon aria-hidden className="size-4 sm:hidden" />
           <span className="sr-only sm:not-sr-only">{t("nav.documents")}</span>
+        </Link>
+        <Link className="flex items-center gap-1.5 rounded-md px-2 py-1.5 hover:bg-muted" href="/study">
+          <GraduationCapIcon aria-hidden className="size-4 sm:hidden" />
+          <span className="sr-only sm:not-sr-only">{t("nav.study")}</span>
+        </Link>
+        <Link
+          className="flex items-center gap-1.5 rounded-md px-2 py-1.5 hover:bg-muted"
+          href="/analytics"
+        >
+          <ChartColumnIcon aria-hidden className="size-4 sm:hidden" />
+          <span className="sr-only sm:not-sr-only">{t("nav.analytics")}</span>
         </Link>
       </nav>
       <LanguageSwitch />

@@ -1,0 +1,1 @@
+"""Study tools built from a collection's material: quizzes, flashcards, study guides."""
