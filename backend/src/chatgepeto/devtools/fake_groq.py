@@ -23,6 +23,17 @@ Endpoints
   ``GET /openai/v1/models`` -- a model list.
 
 Default answer (derived from the prompt, so citation tests mean something)
+  0. A study request (a message holding ``[chatgepeto-study:quiz]``, ``cards`` or ``guide``,
+     the marker of ``study/prompts.py``) gets valid JSON built from the ``<passage>``
+     elements of its ``<passages>`` block, one item per passage, as many as the number in
+     the request's "Write the N" / "at most N" (all passages when absent), in Portuguese
+     when the system prompt names "Brazilian Portuguese", else English. Each item cites its
+     passage with the passage's first sentence (longer than 12 characters) as its exact
+     quote: quiz items are multiple choice (that sentence is the correct choice, listed
+     first, with three fixed distractors), every third one short answer (the answer is the
+     sentence); cards take the passage's heading (a short first line without a full stop)
+     or its longest word as the term, the sentence as the definition; guide topics take the
+     heading (or the first words) as title, the sentence as summary. See ``study_answer``.
   1. If a message holds a ``<passages>`` ... ``</passages>`` block (the last such
      message wins; a missing closing tag means "to the end"), passages are its
      ``<passage n="1" source="...">`` ... ``</passage>`` elements, their text unescaped
@@ -101,6 +112,7 @@ __all__ = [
     "Malformed",
     "Reply",
     "derive_answer",
+    "study_answer",
 ]
 
 NO_ANSWER = "The material does not contain the answer."
@@ -214,11 +226,108 @@ def _cite(passages: list[tuple[int, str]]) -> str:
     return " ".join(parts) or NO_ANSWER
 
 
+_STUDY = re.compile(r"\[chatgepeto-study:(quiz|cards|guide)\]")
+_STUDY_COUNT = re.compile(r"\b(?:Write the|at most)\s+(\d+)", re.I)
+_DISTRACTORS = {
+    "pt": [
+        "O material não trata deste assunto.",
+        "O trecho afirma o contrário.",
+        "Nenhuma das anteriores.",
+    ],
+    "en": [
+        "The material does not cover this.",
+        "The passage says the opposite.",
+        "None of the above.",
+    ],
+}
+
+
+def _study_sentence(body: str) -> tuple[str, str]:
+    """(heading, first sentence) of a passage: the heading is a short first line without a
+    full stop ("" if none); the sentence is the first one after it longer than 12 characters,
+    its words as in the text (whitespace collapsed)."""
+    lines = [line.strip() for line in body.strip().splitlines()]
+    heading = ""
+    if len(lines) > 1 and lines[0] and len(lines[0].split()) <= 6 and lines[0][-1] not in ".!?:":
+        heading, body = lines[0], "\n".join(lines[1:])
+    flat = " ".join(body.split())
+    sentences = [s for s in _SENTENCE_END.split(flat) if len(s) > 12] or [flat]
+    words = sentences[0].split()[:40]
+    return heading, " ".join(words)
+
+
+def study_answer(kind: str, messages: list[dict[str, Any]]) -> str:
+    """The fake's default JSON reply to a study request (see the module docstring, 0.)."""
+    texts = [_text(m.get("content")) for m in messages]
+    pt = any("Brazilian Portuguese" in t for t in texts)
+    language = "pt" if pt else "en"
+    block = next((b for t in reversed(texts) if (b := _BLOCK.search(t))), None)
+    elements = _ELEMENT.findall(block.group(1)) if block else []
+    counts = [int(c.group(1)) for t in texts if (c := _STUDY_COUNT.search(t))]
+    limit = counts[-1] if counts else len(elements)
+    items: list[dict[str, Any]] = []
+    for position, (n, raw) in enumerate(elements[:limit]):
+        heading, sentence = _study_sentence(unescape(raw))
+        if not sentence:
+            continue
+        if kind == "quiz":
+            if position % 3 == 2:
+                question = (
+                    f"O que o material diz no trecho {n}?"
+                    if pt
+                    else f"What does the material say in passage {n}?"
+                )
+                items.append(
+                    {"type": "short", "question": question, "choices": [], "answer": sentence}
+                )
+            else:
+                question = (
+                    f"Qual afirmação está de acordo com o trecho {n}?"
+                    if pt
+                    else f"Which statement agrees with passage {n}?"
+                )
+                items.append(
+                    {
+                        "type": "mcq",
+                        "question": question,
+                        "choices": [sentence, *_DISTRACTORS[language]],
+                        "correct": 0,
+                        "answer": sentence,
+                    }
+                )
+            items[-1].update(
+                explanation=("O trecho diz: " if pt else "The passage says: ") + sentence,
+                passage=int(n),
+                quote=sentence,
+            )
+        elif kind == "cards":
+            term = heading or max(
+                (w.strip(".,;:!?()\"'“”") for w in sentence.split()), key=len, default=""
+            )
+            items.append(
+                {"term": term, "definition": sentence, "passage": int(n), "quote": sentence}
+            )
+        else:
+            title = heading or " ".join(sentence.split()[:6])
+            items.append(
+                {
+                    "title": title,
+                    "summary": sentence,
+                    "sources": [{"passage": int(n), "quote": sentence}],
+                }
+            )
+    return json.dumps({"items": items}, ensure_ascii=False)
+
+
 def derive_answer(messages: list[dict[str, Any]]) -> str:
     """The fake's default answer for these chat messages (see the module docstring)."""
     texts = [_text(m.get("content")) for m in messages]
     user_texts = [_text(m.get("content")) for m in messages if m.get("role") == "user"]
     last_user = user_texts[-1] if user_texts else ""
+    for text in texts:
+        study = _STUDY.search(text)
+        if study:
+            return study_answer(study.group(1), messages)
     for text in reversed(texts):
         block = _BLOCK.search(text)
         if block:
