@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chatgepeto.answering.providers import ProviderChain, make_provider_chain
 from chatgepeto.answering.service import Answerer
-from chatgepeto.ingestion.jobs import InProcessJobRunner, JobRunner
+from chatgepeto.ingestion.jobs import STUDY, InProcessJobRunner, JobRunner
 from chatgepeto.ingestion.pipeline import Ingestor
 from chatgepeto.ingestion.reader_process import ParseLimits
 from chatgepeto.observability.logging import get_logger
@@ -39,6 +39,8 @@ from chatgepeto.settings import Settings
 from chatgepeto.storage.db import make_engine, make_session_factory
 from chatgepeto.storage.files import FileStore, make_file_store
 from chatgepeto.storage.migrate import migrate as run_migrations
+from chatgepeto.study.builder import StudyBuilder
+from chatgepeto.study.service import StudyService
 
 log = get_logger(__name__)
 
@@ -55,6 +57,8 @@ class Services:
     ingestor: Ingestor
     jobs: JobRunner
     answerer: Answerer
+    study: StudyService
+    study_builder: StudyBuilder
 
     def warm_up(self, *, search: bool = False) -> None:
         """Load the embedding models now rather than on the first request. With `search` (a
@@ -191,6 +195,7 @@ def build_services(
         max_attempts=len(settings.retry_intervals) + 1,
         parse_limits=parse_limits(settings),
     )
+    study_builder = StudyBuilder(sessions, ingestor, providers)
     return Services(
         settings=settings,
         engine=engine,
@@ -200,7 +205,7 @@ def build_services(
         retriever=retriever,
         providers=providers,
         ingestor=ingestor,
-        jobs=make_job_runner(settings, sessions, ingestor),
+        jobs=make_job_runner(settings, sessions, ingestor, study_builder),
         answerer=Answerer(
             sessions,
             retriever,
@@ -209,6 +214,8 @@ def build_services(
             allowed_link_hosts=tuple(settings.allowed_link_hosts),
             llm_budget_seconds=settings.llm_budget_seconds,
         ),
+        study=StudyService(sessions),
+        study_builder=study_builder,
     )
 
 
@@ -224,10 +231,13 @@ def parse_limits(settings: Settings) -> ParseLimits:
 
 
 def make_job_runner(
-    settings: Settings, sessions: sessionmaker[Session], ingestor: Ingestor
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    ingestor: Ingestor,
+    study_builder: StudyBuilder | None = None,
 ) -> JobRunner:
     """The RQ queue in Redis when REDIS_URL is set (`chatgepeto worker` runs the jobs), else a
-    thread of this process."""
+    thread of this process. Ingestion and study-set jobs share it."""
     if settings.jobs_on_queue:
         from chatgepeto.ingestion.queue import RQJobRunner, connect
 
@@ -242,4 +252,5 @@ def make_job_runner(
             retry_intervals=settings.retry_intervals,
             job_timeout=settings.job_timeout,
         )
-    return InProcessJobRunner(sessions, ingestor)
+    handlers = {STUDY: study_builder.run_job} if study_builder is not None else None
+    return InProcessJobRunner(sessions, ingestor, handlers=handlers)

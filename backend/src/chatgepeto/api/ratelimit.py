@@ -31,7 +31,8 @@ from chatgepeto.settings import Settings
 
 log = get_logger(__name__)
 
-QUESTION_ENDPOINTS = ("search.ask", "search.search")
+# Building a study set costs about as much as a few questions: it shares their budget.
+QUESTION_ENDPOINTS = ("search.ask", "search.search", "study.create_study_set")
 UPLOAD_ENDPOINTS = ("documents.upload_documents",)
 
 # Limit scopes: also the label of the refused-requests metric.

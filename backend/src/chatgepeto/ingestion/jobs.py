@@ -1,12 +1,15 @@
-"""Job runners, and the in-process one: ingestion jobs on a background thread of this process.
+"""Job runners, and the in-process one: jobs on a background thread of this process.
 
-With REDIS_URL the jobs go to an RQ queue instead (`ingestion.queue`). Either way the SQL
-`jobs` row is the source of truth for a job's status, progress and attempts.
+Most jobs ingest a document (`kind` "ingest"); study sets are built by jobs of kind "study" on
+the same runner, each kind run by its handler. With REDIS_URL the jobs go to an RQ queue instead
+(`ingestion.queue`). Either way the SQL `jobs` row is the source of truth for a job's status,
+progress and attempts.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -21,6 +24,17 @@ from chatgepeto.storage.db import session_scope
 from chatgepeto.storage.models import Document, Job
 
 log = get_logger(__name__)
+
+INGEST = "ingest"
+STUDY = "study"
+# Runs one job of a kind (claim, lease, outcome recorded in SQL); returns the outcome.
+JobHandler = Callable[[str], str]
+
+
+def job_kind(sessions: sessionmaker[Session], job_id: str) -> str | None:
+    """The kind of a job, None if there is no such job."""
+    with sessions() as session:
+        return session.scalar(select(Job.kind).where(Job.id == job_id))
 
 
 class JobRunner(Protocol):
@@ -104,7 +118,8 @@ def take_back_stuck(ingestor: Ingestor, job_id: str) -> bool:
 
 
 class InProcessJobRunner:
-    """Run queued jobs one at a time on a worker thread (embedding is CPU-bound).
+    """Run queued jobs one at a time on a worker thread (embedding is CPU-bound; a study set's
+    build waits behind an upload's ingestion, as on the queue).
 
     Jobs live in SQL, so whatever a stopped process left is found again: a keeper thread
     (`start()`) looks every heartbeat for queued jobs nobody runs and for running jobs whose
@@ -118,10 +133,13 @@ class InProcessJobRunner:
         ingestor: Ingestor,
         workers: int = 1,
         *,
+        handlers: Mapping[str, JobHandler] | None = None,
         min_queued_age: float | None = None,
     ):
         self.sessions = sessions
         self.ingestor = ingestor
+        # Ingestion unless another handler is named for the job's kind.
+        self.handlers: dict[str, JobHandler] = {INGEST: ingestor.run_job, **(handlers or {})}
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest")
         # Jobs on their way in this process's pool (each is submitted once).
         self._pending: set[str] = set()
@@ -169,7 +187,8 @@ class InProcessJobRunner:
 
     def _run(self, job_id: str) -> None:
         try:
-            self.ingestor.run_job(job_id)
+            kind = job_kind(self.sessions, job_id) or INGEST
+            self.handlers.get(kind, self.ingestor.run_job)(job_id)
         except Exception:
             log.exception("job_crashed", job_id=job_id)
         finally:

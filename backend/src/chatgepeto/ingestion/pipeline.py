@@ -130,7 +130,7 @@ class Ingestor:
         return renewed == 1
 
     @contextmanager
-    def _lease(self, job_id: str, attempt: int) -> Iterator[threading.Event]:
+    def lease(self, job_id: str, attempt: int) -> Iterator[threading.Event]:
         """Beat the lease on a thread while the block runs; the event is set if it was lost."""
         stop, lost = threading.Event(), threading.Event()
 
@@ -244,7 +244,7 @@ class Ingestor:
         started = time.perf_counter()
         outcome, pages = "failed", None
         try:
-            with self._lease(job_id, attempt) as lost:
+            with self.lease(job_id, attempt) as lost:
                 self._set(job_id, document_id, attempt, status="running", progress=0.0)
                 pages = self._ingest(job_id, document_id, attempt, lost, on_progress)
             outcome = "ready"
@@ -284,13 +284,15 @@ class Ingestor:
     def requeue(self, job_id: str, error: str) -> bool:
         """Put a `running` job that crashed, or whose worker died, back to `queued` for a retry.
 
-        Its partial vectors are removed (the retry starts over anyway); the job keeps the
-        error that ended the attempt, the document just shows `queued` again.
+        An ingestion job's partial vectors are removed (the retry starts over anyway); the job
+        keeps the error that ended the attempt, its document just shows `queued` again. A job
+        of another kind (a study set's) has no document: only its row moves.
         """
-        document_id = self._running_document(job_id)
-        if document_id is None:
+        running, document_id = self._running(job_id)
+        if not running:
             return False
-        self._cleanup_vectors(document_id)
+        if document_id is not None:
+            self._cleanup_vectors(document_id)
         with session_scope(self.sessions) as session:
             moved = session.execute(
                 update(Job)
@@ -303,7 +305,7 @@ class Ingestor:
                     holder=None,
                 )
             ).rowcount
-            if moved:
+            if moved and document_id is not None:
                 session.execute(
                     update(Document)
                     .where(Document.id == document_id, Document.status == "running")
@@ -313,16 +315,33 @@ class Ingestor:
 
     def give_up(self, job_id: str, error: str) -> bool:
         """Fail a `running` job that crashed, or whose worker died, with no retry left."""
-        document_id = self._running_document(job_id)
-        if document_id is None:
+        running, document_id = self._running(job_id)
+        if not running:
             return False
-        self._fail(job_id, document_id, error, "internal_error")
+        if document_id is not None:
+            self._fail(job_id, document_id, error, "internal_error")
+            return True
+        with session_scope(self.sessions) as session:
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == "running")
+                .values(
+                    status="failed",
+                    error=error,
+                    error_code="internal_error",
+                    finished_at=datetime.now(UTC),
+                    holder=None,
+                )
+            )
         return True
 
-    def _running_document(self, job_id: str) -> str | None:
+    def _running(self, job_id: str) -> tuple[bool, str | None]:
+        """Whether the job is running, and its document (None for a job without one)."""
         with self.sessions() as session:
             job = session.get(Job, job_id)
-            return job.document_id if job is not None and job.status == "running" else None
+            if job is None or job.status != "running":
+                return False, None
+            return True, job.document_id
 
     def _ingest(
         self,

@@ -37,15 +37,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chatgepeto.errors import Conflict
-from chatgepeto.ingestion.jobs import reset_failed, take_back_stuck
+from chatgepeto.ingestion.jobs import INGEST, STUDY, job_kind, reset_failed, take_back_stuck
 from chatgepeto.ingestion.pipeline import Ingestor
 from chatgepeto.observability.logging import get_logger
 from chatgepeto.storage.models import Job, seconds_since
 
 log = get_logger(__name__)
 
-# The function RQ runs, by name: importing it needs nothing heavy.
+# The function RQ runs for each kind of job, by name: importing it needs nothing heavy.
 TASK = "chatgepeto.ingestion.tasks.ingest"
+TASKS = {INGEST: TASK, STUDY: "chatgepeto.ingestion.tasks.build_study"}
 # RQ states in which a job is on its way: not to be enqueued again.
 ACTIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
 ABANDONED = "The worker processing this file stopped before finishing."
@@ -297,11 +298,12 @@ class RQJobRunner:
             if self.retry_intervals
             else None
         )
+        kind = job_kind(self.sessions, job_id) or INGEST
         return self.queue.enqueue(
-            TASK,
+            TASKS.get(kind, TASK),
             job_id,
             job_id=job_id,
             retry=retry,
             job_timeout=self.job_timeout,
-            description=f"ingest {job_id}",
+            description=f"{kind} {job_id}",
         )

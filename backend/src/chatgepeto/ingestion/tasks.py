@@ -1,4 +1,4 @@
-"""The RQ task: run one ingestion job in a `chatgepeto worker` process.
+"""The RQ tasks: run one ingestion job, or build one study set, in a `chatgepeto worker` process.
 
 What RQ retries and what it does not:
 - a problem with the file itself (damaged, encrypted, scanned, no text) is permanent: the job and
@@ -44,6 +44,22 @@ def services() -> Services:
         bind(build_services(Settings(), migrate=False))
     assert _services is not None
     return _services
+
+
+def build_study(job_id: str) -> str:
+    """Build the study set of job `job_id` (a model failure is the builder's to handle: only a
+    crash, such as the database away, is retried)."""
+    svc = services()
+    rq_job = get_current_job()
+    will_retry = bool(rq_job is not None and rq_job.should_retry)
+    try:
+        return svc.study_builder.run_job(job_id, raise_crashes=will_retry)
+    except BaseException as exc:
+        if will_retry:
+            svc.ingestor.requeue(job_id, crash_message(exc))
+        else:
+            svc.ingestor.give_up(job_id, crash_message(exc))
+        raise
 
 
 def ingest(job_id: str) -> str:
