@@ -97,3 +97,20 @@ def test_concurrent_migrate_runs_on_one_sqlite_file(tmp_path):
     for run in runs:
         _finish(run)
     assert current_revision(url) == head_revision()
+
+
+def test_the_migrations_build_what_the_models_describe(tmp_path, database_url):
+    """No drift between storage/models.py and the migrations (what `alembic check` checks)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from chatgepeto.storage.models import Base
+
+    url = database_url if database_url.startswith("postgresql") else f"sqlite:///{tmp_path}/m.db"
+    migrate(url)
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        differences = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert differences == []
