@@ -351,6 +351,32 @@ def test_a_worker_ingests_an_upload(make_app, queue_settings, start_worker, biol
     )
 
 
+def test_a_worker_builds_a_study_set_from_the_same_queue(
+    make_app, queue_settings, start_worker, biology_pdf
+):
+    settings = queue_settings()
+    client = make_app(settings).test_client()
+    collection_id = create_collection(client)
+    item = upload(client, collection_id, ("bio.pdf", biology_pdf)).get_json()["items"][0]
+    worker = start_worker(settings)
+    assert wait_for_document(client, item["id"], timeout=120)["status"] == "ready", worker.log
+    created = client.post(
+        "/api/study/sets", json={"kind": "guide", "collection_id": collection_id}
+    ).get_json()
+    wait_until(
+        lambda: client.get(f"/api/study/sets/{created['id']}").get_json()["status"] == "ready",
+        60,
+        "the study set built",
+        (worker,),
+    )
+    guide = client.get(f"/api/study/sets/{created['id']}").get_json()
+    assert guide["items"] and guide["mode"] == "extractive"
+    rq_job = rq_queue(settings).fetch_job(created["job_id"])
+    assert rq_job.func_name == "chatgepeto.ingestion.tasks.build_study"
+    assert rq_job.get_status() == JobStatus.FINISHED and rq_job.return_value() == "ready"
+    assert worker.stop() == 0
+
+
 def test_a_broken_file_is_not_retried_and_waits_in_the_dead_letters(
     make_app, queue_settings, start_worker, tmp_path
 ):
