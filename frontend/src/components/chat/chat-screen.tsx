@@ -1,7 +1,7 @@
 "use client";
-import { MenuIcon, SquarePenIcon } from "lucide-react";
+import { LightbulbIcon, MenuIcon, SquarePenIcon } from "lucide-react";
 import { useTranslations } from "next-intl";
-import { useCallback, useState } from "react";
+import { useCallback, useState, useSyncExternalStore } from "react";
 import { ErrorMessage } from "@/components/errors/error-message";
 import { HistorySidebar } from "@/components/history/history-sidebar";
 import { Button } from "@/components/ui/button";
@@ -13,6 +13,7 @@ import {
   pickCollection,
   setPreferredCollection,
 } from "@/lib/chat/collection-preference";
+import { getTutorPreference, setTutorPreference, subscribeTutorPreference } from "@/lib/chat/tutor";
 import { CollectionPicker, NoCollections } from "./collection-picker";
 import { Composer } from "./composer";
 import { StarterQuestions } from "./starter-questions";
@@ -37,6 +38,8 @@ export function ChatScreen() {
   const [citation, setCitation] = useState<Citation | null>(null);
   const [input, setInput] = useState("");
   const [historyVersion, setHistoryVersion] = useState(0);
+  // Remembered in this browser; off on the server's render (there is no storage there).
+  const tutor = useSyncExternalStore(subscribeTutorPreference, getTutorPreference, () => false);
 
   const { collections, error: collectionsError, reload: reloadCollections } = useCollections();
   const [chosenCollection, setChosenCollection] = useState<string | null>(null);
@@ -64,7 +67,7 @@ export function ChatScreen() {
     const question = text.trim();
     if (!question || !collectionId || chat.busy || chat.loading) return;
     setInput("");
-    void chat.send(question);
+    void chat.send(question, { tutor });
   }
 
   function chooseCollection(id: string) {
@@ -193,6 +196,21 @@ export function ChatScreen() {
                 />
               )
             )}
+            {chat.revealable && !chat.error && (
+              <div className="flex flex-wrap items-center gap-2" data-testid="tutor-reveal-row">
+                <Button
+                  variant="outline"
+                  size="sm"
+                  data-testid="tutor-reveal"
+                  onClick={chat.revealFullAnswer}
+                  disabled={chat.loading}
+                >
+                  <LightbulbIcon aria-hidden />
+                  {t("tutor.reveal")}
+                </Button>
+                <span className="text-xs text-muted-foreground">{t("tutor.revealHint")}</span>
+              </div>
+            )}
             {chat.error && (
               <ErrorMessage error={chat.error} onRetry={() => void chat.regenerate()} />
             )}
@@ -209,6 +227,8 @@ export function ChatScreen() {
               busy={chat.busy}
               canSend={!!collectionId && !chat.loading}
               hint={noCollections ? t("composer.noCollectionHint") : undefined}
+              tutor={tutor}
+              onTutorChange={setTutorPreference}
             />
           </div>
         </div>

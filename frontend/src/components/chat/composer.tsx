@@ -1,5 +1,5 @@
 "use client";
-import { SendHorizontalIcon, SquareIcon } from "lucide-react";
+import { GraduationCapIcon, SendHorizontalIcon, SquareIcon } from "lucide-react";
 import { useTranslations } from "next-intl";
 import { useId, useLayoutEffect, useRef } from "react";
 import { Button } from "@/components/ui/button";
@@ -15,13 +15,20 @@ type Props = {
   busy: boolean;
   canSend: boolean;
   hint?: string;
+  /** Tutor mode: answers are a hint and a guiding question (the switch under the box). */
+  tutor: boolean;
+  onTutorChange: (on: boolean) => void;
 };
 
-/** The question box: Enter sends, Shift+Enter breaks the line; grows up to eight lines. */
-export function Composer({ value, onChange, onSend, onStop, busy, canSend, hint }: Props) {
+/**
+ * The question box: Enter sends, Shift+Enter breaks the line; grows up to eight lines. Under it,
+ * the hint and the tutor mode switch.
+ */
+export function Composer({ value, onChange, onSend, onStop, busy, canSend, hint, tutor, onTutorChange }: Props) {
   const t = useTranslations("chat.composer");
   const ref = useRef<HTMLTextAreaElement>(null);
   const hintId = useId();
+  const tutorHintId = useId();
 
   useLayoutEffect(() => {
     const el = ref.current;
@@ -90,9 +97,35 @@ export function Composer({ value, onChange, onSend, onStop, busy, canSend, hint 
           </Button>
         )}
       </div>
-      <p id={hintId} className="px-1 text-xs text-muted-foreground">
-        {hint ?? t("hint")}
-      </p>
+      <div className="flex flex-wrap items-center justify-between gap-x-3 gap-y-1 px-1">
+        <p id={hintId} className="text-xs text-muted-foreground">
+          {hint ?? t("hint")}
+        </p>
+        <label
+          className="flex cursor-pointer items-center gap-1.5 rounded-md text-xs font-medium has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-offset-2 has-[:focus-visible]:outline-ring"
+          title={t("tutorHint")}
+        >
+          <input
+            type="checkbox"
+            role="switch"
+            data-testid="tutor-switch"
+            checked={tutor}
+            aria-checked={tutor}
+            aria-describedby={tutorHintId}
+            onChange={(e) => onTutorChange(e.target.checked)}
+            className="peer sr-only"
+          />
+          <span
+            aria-hidden
+            className="relative inline-flex h-4 w-7 shrink-0 items-center rounded-full bg-input transition-colors peer-checked:bg-primary after:absolute after:left-0.5 after:size-3 after:rounded-full after:bg-background after:shadow after:transition-transform peer-checked:after:translate-x-3"
+          />
+          <GraduationCapIcon aria-hidden className="size-3.5" />
+          {t("tutor")}
+          <span id={tutorHintId} className="sr-only">
+            {t("tutorHint")}
+          </span>
+        </label>
+      </div>
     </form>
   );
 }

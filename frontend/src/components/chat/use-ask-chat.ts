@@ -14,6 +14,7 @@ import { api } from "@/lib/api/client";
 import { toApiError } from "@/lib/api/errors";
 import { storedToUIMessages } from "@/lib/chat/answer";
 import { chatError } from "@/lib/chat/chat-error";
+import { revealableQuestion } from "@/lib/chat/tutor";
 import type { ChatSnapshot, ChatStore } from "@/lib/chat/engine";
 import type { AskContext } from "@/lib/chat/transport";
 import type { ChatMessage } from "@/lib/chat/types";
@@ -43,6 +44,10 @@ type Options = {
 };
 
 type Opening = { id: string; error: unknown };
+
+/** A question as the chat sends it: a tutor question says so in its metadata (transport.ts). */
+const question = ({ text, tutor }: { text: string; tutor: boolean }) =>
+  tutor ? { text, metadata: { tutor: true } } : { text };
 
 /**
  * The chat's state: the AI SDK's Chat on POST /api/ask (its chunk loaded on first use), the
@@ -93,7 +98,7 @@ export function useAskChat({ collectionId, onCollection, onAnswerEnded }: Option
   const [engineError, setEngineError] = useState<unknown>(null);
   // Waiting for the engine to send a question; the last question, to ask again if it never went.
   const [starting, setStarting] = useState(false);
-  const lastQuestion = useRef<string | null>(null);
+  const lastQuestion = useRef<{ text: string; tutor: boolean } | null>(null);
   const withChat = useCallback((): Promise<ChatStore> => {
     storeRef.current ??= chatEngine.load().then(
       (engine) => {
@@ -210,6 +215,13 @@ export function useAskChat({ collectionId, onCollection, onAnswerEnded }: Option
     );
   }
 
+  /** Ask `text`; in tutor mode the answer is a hint and a guiding question. */
+  function send(text: string, { tutor = false }: { tutor?: boolean } = {}) {
+    setOpening(null); // a failed reopening gives way to a new conversation
+    lastQuestion.current = { text, tutor };
+    return act((chat) => chat.sendMessage(question({ text, tutor })));
+  }
+
   return {
     messages,
     status,
@@ -220,18 +232,21 @@ export function useAskChat({ collectionId, onCollection, onAnswerEnded }: Option
     opening,
     answered,
     conversationId,
-    send: (text: string) => {
-      setOpening(null); // a failed reopening gives way to a new conversation
-      lastQuestion.current = text;
-      return act((chat) => chat.sendMessage({ text }));
-    },
+    send,
     regenerate: () =>
       act((chat) =>
         // The engine had not arrived when the question was asked: ask it now.
         chat.messages.length === 0 && lastQuestion.current
-          ? chat.sendMessage({ text: lastQuestion.current })
+          ? chat.sendMessage(question(lastQuestion.current))
           : chat.regenerate(),
       ),
+    /** The last answer was a tutor's hint: the question it answered, to ask for the full answer. */
+    revealable: busy ? null : revealableQuestion(messages),
+    /** Ask the last tutor answer's question again, for the full answer, in the same conversation. */
+    revealFullAnswer: () => {
+      const text = revealableQuestion(messages);
+      if (text && !busy) void send(text, { tutor: false });
+    },
     stop: () => void stop(),
     retryOpen: () => {
       if (opening) load(opening.id);

@@ -13,6 +13,8 @@ export type AskBody = {
   question: string;
   collection_id: string;
   conversation_id?: string;
+  /** A hint and a guiding question instead of the answer; left out when off (the default). */
+  tutor?: boolean;
 };
 
 export type AskContext = {
@@ -20,7 +22,10 @@ export type AskContext = {
   conversationId: string | null;
 };
 
-/** The body for the question the chat is about to send: the text of the last user message. */
+/**
+ * The body for the question the chat is about to send: the text of the last user message, in
+ * tutor mode if that message was asked in it (so a regenerated answer keeps its mode).
+ */
 export function buildAskBody(messages: ChatMessage[], context: AskContext): AskBody {
   const lastUser = messages.findLast((m) => m.role === "user");
   const question = lastUser ? messageText(lastUser).trim() : "";
@@ -29,6 +34,7 @@ export function buildAskBody(messages: ChatMessage[], context: AskContext): AskB
   // No user id: the student is the backend's HttpOnly cookie, sent along by the browser.
   const body: AskBody = { question, collection_id: context.collectionId };
   if (context.conversationId) body.conversation_id = context.conversationId;
+  if (lastUser?.metadata?.tutor === true) body.tutor = true;
   return body;
 }
 
