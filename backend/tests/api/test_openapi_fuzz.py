@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import time
 from collections import Counter
 
 import schemathesis
@@ -43,6 +44,7 @@ def _known_ids(client, collection_id: str) -> dict[str, str]:
         "/api/search", json={"question": "deriva genética", "collection_id": collection_id}
     ).get_json()["results"][0]
     job = client.get("/api/jobs", headers=AUTH).get_json()["items"][0]
+    deck = _built_set(client, "flashcards", collection_id)
     return {
         "collection_id": collection_id,
         "document_id": document["id"],
@@ -50,7 +52,23 @@ def _known_ids(client, collection_id: str) -> dict[str, str]:
         "message_id": asked["message_id"],
         "chunk_id": hit["chunk_id"],
         "job_id": job["id"],
+        "set_id": deck["id"],
+        "item_id": deck["items"][0]["id"],
     }
+
+
+def _built_set(client, kind: str, collection_id: str) -> dict:
+    """A study set of the collection, once its build has ended."""
+    created = client.post("/api/study/sets", json={"kind": kind, "collection_id": collection_id})
+    assert created.status_code == 202, created.get_json()
+    deadline = time.monotonic() + 60
+    while (body := client.get(f"/api/study/sets/{created.get_json()['id']}").get_json())[
+        "status"
+    ] not in ("ready", "failed"):
+        assert time.monotonic() < deadline, body
+        time.sleep(0.05)
+    assert body["status"] == "ready" and body["items"], body
+    return body
 
 
 def allow_echoes(*values: object) -> None:
