@@ -22,6 +22,7 @@ from chatgepeto.ingestion.pipeline import LeaseLost, crash_message
 from chatgepeto.observability.logging import get_logger
 from chatgepeto.storage.db import session_scope
 from chatgepeto.storage.models import Job, StudyItem, StudySet
+from chatgepeto.study import extractive, generated
 from chatgepeto.study import scope as scopes
 from chatgepeto.study.drafts import CardDraft, Passage, Progress, QuizDraft, TopicDraft, citation
 
@@ -39,6 +40,9 @@ NOTHING_BUILT = {
     "flashcards": "No terms with a definition were found in this material.",
     "guide": "No topics could be found in this material.",
 }
+
+
+_GENERATORS = {"quiz": generated.generate_quiz, "flashcards": generated.generate_cards}
 
 
 class BuildFailed(Exception):
@@ -151,38 +155,17 @@ class StudyBuilder:
     ) -> tuple[str, list[Draft]]:
         """The drafts and the mode that wrote them: generated if a model gave any, else
         extractive."""
-        from chatgepeto.study import extractive
-
         if self.providers is not None:
-            from chatgepeto.study import generated
+            providers = self.providers
 
-            drafts: list[Draft]
-            if kind == "quiz":
-                drafts = list(
-                    generated.generate_quiz(
-                        self.providers,
-                        material,
-                        count,
-                        language,
-                        on_progress=lambda s: progress(s * 0.9),
-                    )
-                )
-            elif kind == "flashcards":
-                drafts = list(
-                    generated.generate_cards(
-                        self.providers,
-                        material,
-                        count,
-                        language,
-                        on_progress=lambda s: progress(s * 0.9),
-                    )
-                )
-            else:
-                drafts = list(
-                    generated.generate_guide(
-                        self.providers, material, language, on_progress=lambda s: progress(s * 0.9)
-                    )
-                )
+            def report(share: float) -> None:
+                progress(share * 0.9)  # the extractive fallback may still follow
+
+            drafts: list[Draft] = list(
+                generated.generate_guide(providers, material, language, on_progress=report)
+                if kind == "guide"
+                else _GENERATORS[kind](providers, material, count, language, on_progress=report)
+            )
             if drafts:
                 return "generated", drafts
             log.warning("study_generation_gave_nothing", kind=kind)
