@@ -1,4 +1,13 @@
-"""Answer a question in a conversation: rewrite, retrieve, generate or extract, store."""
+"""Answer a question in a conversation: rewrite, retrieve, generate or extract, store.
+
+Tutor mode (`tutor=True`) answers with a hint and a guiding question instead of the answer
+(`answering/prompts.TUTOR_SYSTEM`, or `answering/tutor.py` without an LLM); the student gets the
+full answer by asking the same question again with tutor mode off, in the same conversation.
+
+Every stored answer carries two signals for the teacher's analytics: `retrieval_score`, the
+best score of the passages retrieved for it, and `not_in_material`, whether the material does
+not cover the question (see `not_in_material`).
+"""
 
 from __future__ import annotations
 
@@ -8,20 +17,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chatgepeto.answering.citations import citations_for
 from chatgepeto.answering.extractive import NOTHING_FOUND, extractive_answer
 from chatgepeto.answering.prompts import (
+    NOT_IN_MATERIAL,
     answer_prompt,
     condense_prompt,
     format_history,
     format_passages,
     format_question,
+    tutor_prompt,
 )
 from chatgepeto.answering.providers import DEADLINE, ProviderChain
 from chatgepeto.answering.safety import StreamSanitizer, new_canary, sanitize
+from chatgepeto.answering.tutor import tutor_hint
 from chatgepeto.errors import InvalidInput, NotFound
 from chatgepeto.ingestion.text import detect_language
 from chatgepeto.observability.logging import get_logger
@@ -32,12 +44,39 @@ from chatgepeto.observability.metrics import (
     LLM_TOKENS,
 )
 from chatgepeto.retrieval.hybrid import HybridRetriever, SearchResult
+from chatgepeto.retrieval.lexical import fold
 from chatgepeto.storage.db import session_scope
-from chatgepeto.storage.models import Collection, Conversation, Message, new_id
+from chatgepeto.storage.models import Chunk, Collection, Conversation, Message, new_id
 
 log = get_logger(__name__)
 
 HISTORY_TURNS = 6
+
+# Below this best score (weighted fusion: Σ weight × z-score over each retriever's candidates)
+# no passage stands out of the collection, and the answer counts as "not in the material".
+# See `weak_retrieval` for the measurements.
+WEAK_SCORE = 1.0
+# z-scores over fewer candidates are bounded by √(n − 1) and too noisy to judge by.
+WEAK_SCORE_MIN_CHUNKS = 50
+
+# How answers say that the material does not cover the question: the prompts' sentences and
+# the extractive "nothing found", both languages, folded (accents and case aside); the
+# sentences' stems, so "não contém essas informações" or "does not contain the answer" count.
+_NOT_COVERED = tuple(
+    fold(text)
+    for text in (
+        "O material não contém",
+        "The material does not contain",
+        *NOT_IN_MATERIAL.values(),
+        *NOTHING_FOUND.values(),
+    )
+)
+
+
+def says_not_in_material(answer: str) -> bool:
+    """Whether an answer says the material does not cover the question."""
+    folded = " ".join(fold(answer).split())
+    return any(sentence.rstrip(".") in folded for sentence in _NOT_COVERED)
 
 
 @dataclass
@@ -55,6 +94,8 @@ class AnswerResult:
     usage: dict[str, int] = field(default_factory=dict)
     latency_ms: float = 0.0
     first_token_ms: float | None = None
+    # A tutor's hint and guiding question, not the full answer.
+    tutor: bool = False
     # The passages retrieved for the answer, best first (not part of the API's JSON).
     passages: list[SearchResult] = field(default_factory=list)
 
@@ -69,6 +110,7 @@ class AnswerResult:
             "model": self.model,
             "fallback": self.fallback,
             "incomplete": self.incomplete,
+            "tutor": self.tutor,
             "latency_ms": self.latency_ms,
             "first_token_ms": self.first_token_ms,
             "usage": {
@@ -112,6 +154,43 @@ class _Turn:
     standalone: str
     results: list[SearchResult]
     started: float
+    tutor: bool = False
+    # The collection's chunks, counted up to WEAK_SCORE_MIN_CHUNKS (enough to judge scores).
+    chunks: int = 0
+
+
+def best_score(results: list[SearchResult]) -> float | None:
+    """The best retrieval score of an answer's passages (None without passages)."""
+    return max((r.score for r in results), default=None)
+
+
+def weak_retrieval(results: list[SearchResult], chunks: int) -> bool:
+    """Whether the best passage scored too weakly for the material to cover the question.
+
+    Scores are the weighted fusion's Σ weight × z-score (retrieval/hybrid.py): how far a
+    passage leads each retriever's average candidate, in standard deviations. An off-topic
+    question has no BM25 match and a flat dense ranking. Measured with five of the project's
+    docs as a collection (161 chunks, multilingual + BM25): ten covered questions (pt and en)
+    scored 2.8–6.5 at best; ten off-topic ones 0.7–3.7, five of them under 1.0 ("What is
+    photosynthesis?", "How do I bake a chocolate cake?", "Quem escreveu Dom Casmurro?"); with
+    part of the docs ingested, a covered question scored 1.3. So WEAK_SCORE (1.0) only
+    catches the clear cases, never a covered question there; the answer's own words ("the
+    material does not contain …") catch the rest. Over fewer than WEAK_SCORE_MIN_CHUNKS
+    chunks z-scores are bounded by √(n − 1) and say nothing: small collections are judged by
+    the answer alone.
+    """
+    best = best_score(results)
+    if best is None:
+        return True
+    return chunks >= WEAK_SCORE_MIN_CHUNKS and best < WEAK_SCORE
+
+
+def _same_question(question: str, recent: list[Message]) -> str | None:
+    """The stored rewrite of the conversation's last question if `question` repeats it."""
+    last = next((m for m in reversed(recent) if m.role == "user"), None)
+    if last is None or " ".join(fold(last.content).split()) != " ".join(fold(question).split()):
+        return None
+    return last.standalone_question or question
 
 
 class Answerer:
@@ -142,6 +221,7 @@ class Answerer:
         collection_id: str,
         conversation_id: str | None,
         user_id: str | None,
+        tutor: bool = False,
     ) -> _Turn:
         started = time.perf_counter()
         question = question.strip()
@@ -149,6 +229,15 @@ class Answerer:
             if session.get(Collection, collection_id) is None:
                 raise NotFound(f"Collection {collection_id!r} does not exist.")
             history: list[tuple[str, str]] = []
+            asked_before: str | None = None
+            chunks = session.scalar(
+                select(func.count()).select_from(
+                    select(Chunk.id)
+                    .where(Chunk.collection_id == collection_id)
+                    .limit(WEAK_SCORE_MIN_CHUNKS)
+                    .subquery()
+                )
+            )
             if conversation_id:
                 conversation = session.get(Conversation, conversation_id)
                 # Somebody else's conversation is answered as one that does not exist.
@@ -158,17 +247,20 @@ class Answerer:
                     raise InvalidInput(
                         "This conversation belongs to another collection; start a new one."
                     )
-                history = [
-                    (m.role, m.content)
-                    for m in session.scalars(
+                recent = list(
+                    session.scalars(
                         select(Message)
                         .where(Message.conversation_id == conversation_id)
                         .order_by(Message.created_at.desc())
                         .limit(HISTORY_TURNS)
                     )
-                ][::-1]
+                )[::-1]
+                history = [(m.role, m.content) for m in recent]
+                asked_before = _same_question(question, recent)
         # Outside any transaction: the rewrite may take a while and must not hold a lock.
-        standalone = self._standalone(question, history)
+        # The same question asked again (the full answer after a tutor's hint) keeps its
+        # rewrite: the hint in between is no follow-up to resolve.
+        standalone = asked_before or self._standalone(question, history)
         # Retrieval before anything is written: if the index is down, nothing is half-stored.
         results = self.retriever.search(collection_id, standalone, self.k)
         with session_scope(self.sessions) as session:
@@ -201,7 +293,18 @@ class Answerer:
             standalone=standalone,
             results=results,
             started=started,
+            tutor=tutor,
+            chunks=chunks or 0,
         )
+
+    def not_in_material(self, turn: _Turn, answer: str) -> bool:
+        """Whether the material does not cover the question: no passage was found, the answer
+        says so, or the best passage scored weakly (weighted fusion only: RRF's scores are
+        ranks; see `weak_retrieval`)."""
+        if not turn.results or says_not_in_material(answer):
+            return True
+        fusion = getattr(self.retriever, "fusion", "weighted")
+        return fusion == "weighted" and weak_retrieval(turn.results, turn.chunks)
 
     def _standalone(self, question: str, history: list[tuple[str, str]]) -> str:
         """Rewrite a follow-up into a standalone question (needs an LLM and some history)."""
@@ -238,6 +341,9 @@ class Answerer:
                     input_tokens=result.usage.get("input_tokens"),
                     output_tokens=result.usage.get("output_tokens"),
                     incomplete=result.incomplete,
+                    tutor=result.tutor,
+                    retrieval_score=best_score(turn.results),
+                    not_in_material=self.not_in_material(turn, result.answer),
                 )
             )
             conversation = session.get(Conversation, turn.conversation_id)
@@ -255,6 +361,7 @@ class Answerer:
             message_id=turn.message_id,
             latency_ms=round((time.perf_counter() - turn.started) * 1000, 1),
             passages=list(turn.results),
+            tutor=turn.tutor,
             **kw,
         )
 
@@ -282,7 +389,8 @@ class Answerer:
             log.warning("canary_echoed", removed=sanitizer.secrets_removed)
 
     def _extractive(self, turn: _Turn) -> AnswerResult:
-        answer, citations = extractive_answer(turn.standalone, turn.results, turn.language)
+        build = tutor_hint if turn.tutor else extractive_answer
+        answer, citations = build(turn.standalone, turn.results, turn.language)
         # The quotes are document text, rendered as markdown: the same rule as model output
         # (the citations keep the exact quote, shown as text).
         answer = sanitize(answer, self.allowed_link_hosts)
@@ -296,10 +404,12 @@ class Answerer:
         collection_id: str,
         conversation_id: str | None = None,
         user_id: str | None = None,
+        *,
+        tutor: bool = False,
     ) -> AnswerResult:
         """Answer and store; the whole answer at once."""
         final: AnswerResult | None = None
-        for event in self.stream(question, collection_id, conversation_id, user_id):
+        for event in self.stream(question, collection_id, conversation_id, user_id, tutor=tutor):
             if isinstance(event, Finished | Failed):
                 final = event.result
         assert final is not None
@@ -311,11 +421,15 @@ class Answerer:
         collection_id: str,
         conversation_id: str | None = None,
         user_id: str | None = None,
+        *,
+        tutor: bool = False,
     ) -> Iterator[Event]:
-        """Answer as events: Started, Delta…, then Finished or Failed; stored either way."""
+        """Answer as events: Started, Delta…, then Finished or Failed; stored either way.
+
+        `tutor`: a hint and a guiding question instead of the answer."""
         # Every LLM call of this answer (rewrite, retries, fallbacks) shares one time budget.
         DEADLINE.set(time.monotonic() + self.llm_budget_seconds)
-        turn = self._prepare(question, collection_id, conversation_id, user_id)
+        turn = self._prepare(question, collection_id, conversation_id, user_id, tutor)
         yield Started(turn.conversation_id, turn.message_id)
 
         if self.providers is None or not turn.results:
@@ -338,7 +452,7 @@ class Answerer:
 
     def _generate(self, turn: _Turn) -> Iterator[Event]:
         provider, model = self.providers.primary.name, self.providers.primary.model
-        chain = answer_prompt | self.providers.runnable
+        chain = (tutor_prompt if turn.tutor else answer_prompt) | self.providers.runnable
         # A fresh canary per answer: the model writes it only when echoing its instructions.
         canary = new_canary()
         inputs = {

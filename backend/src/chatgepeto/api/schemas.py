@@ -170,6 +170,12 @@ class AskIn(BaseModel):
         description="One of the asking student's conversations (the id cookie's); omitted: "
         "a new one. Anybody else's is a 404.",
     )
+    tutor: bool = Field(
+        default=False,
+        description="Tutor mode: a hint and a guiding question instead of the answer (the "
+        "full answer: ask the same question again with `tutor` false, in the same "
+        "conversation).",
+    )
     # No `user_id`: the student is the signed id cookie. Older clients' `user_id` is ignored.
 
 
@@ -197,6 +203,9 @@ class AskOut(BaseModel):
     model: str | None = None
     fallback: bool = False
     incomplete: bool = False
+    tutor: bool = Field(
+        default=False, description="A tutor's hint and guiding question, not the full answer."
+    )
     latency_ms: float | None = None
     first_token_ms: float | None = None
     usage: Usage | None = None

@@ -53,6 +53,9 @@ def ask(body: AskIn):
     The conversation is the student's of the id cookie (a new one is issued if missing): a
     `conversation_id` of anybody else's is a 404.
 
+    With `tutor` true the answer is a hint and a guiding question, cited; asking the same
+    question again with `tutor` false in the same conversation gives the full answer.
+
     With `Accept: text/event-stream` the answer streams in the Vercel AI SDK UI message
     stream protocol (header `x-vercel-ai-ui-message-stream: v1`).
     """
@@ -62,9 +65,13 @@ def ask(body: AskIn):
         ["application/json", "text/event-stream"]
     ) == "text/event-stream" and "text/event-stream" in request.headers.get("Accept", "")
     if not wants_stream:
-        result = answerer.answer(body.question, body.collection_id, body.conversation_id, user_id)
+        result = answerer.answer(
+            body.question, body.collection_id, body.conversation_id, user_id, tutor=body.tutor
+        )
         return result.as_json()
-    events = answerer.stream(body.question, body.collection_id, body.conversation_id, user_id)
+    events = answerer.stream(
+        body.question, body.collection_id, body.conversation_id, user_id, tutor=body.tutor
+    )
     # Run the preparation now, so a bad request still gets a plain JSON error and status.
     first = next(events)
 
