@@ -20,7 +20,7 @@ from chatgepeto.retrieval.hybrid import SearchResult
 from chatgepeto.retrieval.lexical import analyze, analyze_query
 
 # Words of the quote shown in the hint: enough to find the place, not the whole answer.
-HINT_WORDS = 12
+HINT_WORDS = 6
 KEY_TERMS = 3
 
 TEMPLATES = {
@@ -50,20 +50,22 @@ _WORD = re.compile(r"\w+(?:[-']\w+)*", re.UNICODE)
 
 
 def key_terms(text: str, question: str, limit: int = KEY_TERMS) -> list[str]:
-    """Words of the passage that carry the question's terms, as written there, in order."""
+    """Words of the passage that carry the question's terms, as written there, in order of
+    appearance; in lower case when the passage also writes them so (a heading or a sentence
+    start capitalises common words, not names)."""
     wanted = set(analyze_query(question))
     found: dict[str, str] = {}
     for match in _WORD.finditer(text):
         word = match.group(0)
-        # The passage's own stemming, both languages: "seleção" matches "selecao", "causes"
-        # matches "causa".
+        # Both languages' stemming: "seleção" matches "selecao", "causes" matches "causa".
         terms = set(analyze(word, "pt")) | set(analyze(word, "en"))
         term = next(iter(sorted(terms & wanted)), None)
-        if term and term not in found:
+        if term is None:
+            continue
+        # Dicts keep the first appearance's order when a value is replaced.
+        if term not in found or (found[term][:1].isupper() and word[:1].islower()):
             found[term] = word
-            if len(found) >= limit:
-                break
-    return list(found.values())
+    return list(found.values())[:limit]
 
 
 def _listing(words: list[str], conjunction: str) -> str:
