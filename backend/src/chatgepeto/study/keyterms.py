@@ -534,7 +534,7 @@ def key_terms(spans: Iterable[Span], language: str, top: int = 80) -> list[KeyTe
     text = "\n".join(s.flat for s in spans)
     if not text.strip():
         return []
-    extractor = yake.KeywordExtractor(lan=language, n=3, top=top * 2, dedup_lim=0.8)
+    extractor = yake.KeywordExtractor(lan=language, n=3, top=max(2 * top, 30), dedup_lim=0.8)
     forms = _surface_forms(spans)
     terms: list[KeyTerm] = []
     seen: set[frozenset[str]] = set()
