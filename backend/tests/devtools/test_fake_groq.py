@@ -297,3 +297,62 @@ def test_standalone_rewrite_returns_the_follow_up_question() -> None:
     assert derive_answer([system, with_marker]) == "And meiosis?"
     assert derive_answer([system, on_next_line]) == "What about plants?"
     assert derive_answer([system, user_msg("  What is ATP? ")]) == "What is ATP?"
+
+
+STUDY_HUMAN = (
+    '<passages>\n<passage n="1" source="bio.pdf, p. 2">\nSeleção natural\n\nA seleção natural '
+    "ocorre quando indivíduos com variações favoráveis deixam mais descendentes. Outra frase."
+    '\n</passage>\n\n<passage n="2" source="bio.pdf, p. 3">\nA deriva genética muda as '
+    "frequências &lt;alélicas&gt; ao acaso.\n</passage>\n\n"
+    '<passage n="3" source="bio.pdf, p. 4">\nA mutação cria variação nova nos genes.\n</passage>'
+    "\n</passages>\n\nWrite the {count} questions now, as JSON."
+)
+
+
+def study(kind: str, count: int = 3, language: str = "Brazilian Portuguese") -> list[dict]:
+    system = {"role": "system", "content": f"[chatgepeto-study:{kind}]\nWrite in {language}."}
+    messages = [system, user_msg(STUDY_HUMAN.format(count=count))]
+    return json.loads(derive_answer(messages))["items"]
+
+
+def test_study_quiz_request_gets_json_built_from_its_passages() -> None:
+    items = study("quiz")
+    assert [item["type"] for item in items] == ["mcq", "mcq", "short"]
+    first = items[0]
+    sentence = (
+        "A seleção natural ocorre quando indivíduos com variações favoráveis deixam mais "
+        "descendentes."
+    )
+    assert first["passage"] == 1 and first["quote"] == sentence
+    assert first["choices"][first["correct"]] == first["answer"] == sentence
+    assert len(set(first["choices"])) == 4 and first["question"].startswith("Qual afirmação")
+    # Passages are unescaped, as they were before the prompt escaped them.
+    assert items[1]["quote"] == "A deriva genética muda as frequências <alélicas> ao acaso."
+    assert items[2]["choices"] == [] and items[2]["answer"] == items[2]["quote"]
+
+
+def test_study_request_count_and_language() -> None:
+    assert len(study("quiz", count=1)) == 1
+    english = study("quiz", count=1, language="English")
+    assert english[0]["question"].startswith("Which statement")
+    assert "The material does not cover this." in english[0]["choices"]
+
+
+def test_study_cards_and_guide_requests() -> None:
+    cards = study("cards")
+    assert cards[0]["term"] == "Seleção natural"  # the passage's heading
+    assert cards[1]["term"] == "frequências"  # else its longest word
+    assert all(card["definition"] == card["quote"] for card in cards)
+    guide = study("guide")
+    assert guide[0]["title"] == "Seleção natural"
+    assert guide[2]["title"] == "A mutação cria variação nova nos"
+    assert guide[1]["sources"] == [{"passage": 2, "quote": guide[1]["summary"]}]
+
+
+def test_study_request_through_the_real_client(fake: FakeGroq) -> None:
+    system = "[chatgepeto-study:cards]\nWrite in English."
+    reply = chat(fake).invoke([("system", system), ("human", STUDY_HUMAN.format(count=2))])
+    assert [card["term"] for card in json.loads(reply.content)["items"]] == [
+        "Seleção natural",
+        "frequências",
+    ]
