@@ -17,6 +17,10 @@ its own or pose as an instruction outside it:
 
 The system prompt says so, and ends with a canary (a fresh random marker per answer, see
 `answering/safety.py`) that is removed from the answer should the model echo its instructions.
+
+The answer prompt and the tutor prompt (a hint and a guiding question instead of the answer)
+share these rules, and the sentence an answer says when the material does not cover the
+question (`NOT_IN_MATERIAL`).
 """
 
 from __future__ import annotations
