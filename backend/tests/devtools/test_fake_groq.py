@@ -356,3 +356,18 @@ def test_study_request_through_the_real_client(fake: FakeGroq) -> None:
         "Seleção natural",
         "frequências",
     ]
+
+
+def test_tutor_request_gets_a_hint_in_the_questions_language() -> None:
+    system = {"role": "system", "content": "You are ChatGepeto in tutor mode."}
+    passages = PROMPT.split("Question:")[0]
+    english = user_msg(f"{passages}\n<question>\nHow do cells divide?\n</question>")
+    portuguese = user_msg(f"{passages}\n<question>\nComo as células se dividem?\n</question>")
+    assert derive_answer([system, english]) == (
+        "Hint: reread passage [1], which begins “Cells divide by mitosis. Each daughter…”. "
+        "What does it say about your question? Ask for the full answer when you are ready."
+    )
+    assert derive_answer([system, portuguese]).startswith("Dica: releia o trecho [1]")
+    # Without passages, or without the tutor prompt, the usual answers.
+    assert derive_answer([system, user_msg("<passages>\n</passages>")]) == NO_ANSWER
+    assert derive_answer([english]) == ANSWER

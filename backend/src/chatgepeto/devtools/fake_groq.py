@@ -34,6 +34,13 @@ Default answer (derived from the prompt, so citation tests mean something)
      sentence); cards take the passage's heading (a short first line without a full stop)
      or its longest word as the term, the sentence as the definition; guide topics take the
      heading (or the first words) as title, the sentence as summary. See ``study_answer``.
+  0b. A tutor request (a system message holding "tutor mode", the tutor prompt of
+     ``answering/prompts.py``) with passages gets a hint instead of an answer: the first six
+     words of the first passage, cited, and a guiding question, in Portuguese when the
+     ``<question>`` looks Portuguese (accented letters, or "que", "qual", "como", ...), e.g.
+     ``Hint: reread passage [1], which begins “Cells divide by mitosis. Each daughter…”.
+     What does it say about your question? Ask for the full answer when you are ready.``
+     See ``tutor_answer``.
   1. If a message holds a ``<passages>`` ... ``</passages>`` block (the last such
      message wins; a missing closing tag means "to the end"), passages are its
      ``<passage n="1" source="...">`` ... ``</passage>`` elements, their text unescaped
@@ -113,6 +120,7 @@ __all__ = [
     "Reply",
     "derive_answer",
     "study_answer",
+    "tutor_answer",
 ]
 
 NO_ANSWER = "The material does not contain the answer."
@@ -319,6 +327,34 @@ def study_answer(kind: str, messages: list[dict[str, Any]]) -> str:
     return json.dumps({"items": items}, ensure_ascii=False)
 
 
+_QUESTION = re.compile(r"<question>(.*?)(?:</question>|\Z)", re.S | re.I)
+_PORTUGUESE = re.compile(r"[ãõçáéíóúâêô]|\b(?:que|qual|quais|como|por|para|uma?)\b", re.I)
+
+
+def tutor_answer(messages: list[dict[str, Any]]) -> str | None:
+    """The fake's default hint for a tutor request with passages (docstring, 0b), else None."""
+    texts = [_text(m.get("content")) for m in messages]
+    if not any("tutor mode" in t for t in texts):
+        return None
+    block = next((b for t in reversed(texts) if (b := _BLOCK.search(t))), None)
+    passages = [(n, body) for n, body in _passages(block.group(1)) if body] if block else []
+    if not passages:
+        return None
+    n, body = passages[0]
+    words = body.split()
+    start = " ".join(words[:6]) + ("…" if len(words) > 6 else "")
+    question = next((q.group(1) for t in reversed(texts) if (q := _QUESTION.search(t))), "")
+    if _PORTUGUESE.search(unescape(question)):
+        return (
+            f"Dica: releia o trecho [{n}], que começa assim: “{start}”. O que ele diz sobre a "
+            "sua pergunta? Quando quiser, peça a resposta completa."
+        )
+    return (
+        f"Hint: reread passage [{n}], which begins “{start}”. What does it say about your "
+        "question? Ask for the full answer when you are ready."
+    )
+
+
 def derive_answer(messages: list[dict[str, Any]]) -> str:
     """The fake's default answer for these chat messages (see the module docstring)."""
     texts = [_text(m.get("content")) for m in messages]
@@ -328,6 +364,9 @@ def derive_answer(messages: list[dict[str, Any]]) -> str:
         study = _STUDY.search(text)
         if study:
             return study_answer(study.group(1), messages)
+    hint = tutor_answer(messages)
+    if hint is not None:
+        return hint
     for text in reversed(texts):
         block = _BLOCK.search(text)
         if block:
