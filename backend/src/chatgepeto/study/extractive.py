@@ -32,6 +32,7 @@ from chatgepeto.study.keyterms import (
     Span,
     clean,
     find_term,
+    folded,
     group_documents,
     headings,
     key_terms,
@@ -121,6 +122,8 @@ def _clozes(doc: Document) -> list[_Cloze]:
             if match is None:
                 continue
             answer = text[match.start() : match.end()]
+            if _cuts_a_name(text, match.start(), match.end()):
+                continue
             rest = len(span.flat) - len(answer)
             # The blank must leave enough of the sentence to answer from.
             if rest < 35 or len(answer) > 0.4 * len(span.flat):
@@ -136,6 +139,25 @@ def _clozes(doc: Document) -> list[_Cloze]:
             result.append(_Cloze(span, match.start(), match.end(), distractors, score))
             break
     return result
+
+
+def _cuts_a_name(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is part of a longer capitalised name ("classificador de
+    Regressão" in "… de Regressão Logística"), or mixes a name into common words."""
+    before = re.findall(r"\S+", text[:start])[-1:]
+    after = re.findall(r"\S+", text[end:])[:1]
+    words = text[start:end].split()
+    if words[-1][:1].isupper() and after and after[0][:1].isupper():
+        return True
+    if (
+        words[0][:1].isupper()
+        and before
+        and before[0][:1].isupper()
+        and before[0][-1] not in ".:!?"
+    ):
+        return True
+    capitals = {w[:1].isupper() for w in words if fold(w) not in STOPWORDS}
+    return len(capitals) > 1 and not (len(words) > 1 and words[0][:1].isupper() and start == 0)
 
 
 def _glossary_terms(doc: Document) -> list[KeyTerm]:
@@ -179,6 +201,7 @@ def _distractors(
         answer_style = "lower"
     answer_words = len(answer.split())
     answer_stems = stems(answer, language)
+    own_rank = next((r for r, t in enumerate(terms) if t is term), 0)
     scored = []
     for r, other in enumerate(terms):
         if other is term:
@@ -190,12 +213,14 @@ def _distractors(
         other_stems = stems(candidate, language)
         if not other_stems or other_stems <= answer_stems or answer_stems <= other_stems:
             continue
-        if fold(candidate) in fold(answer) or fold(answer) in fold(candidate):
+        if folded(candidate) in folded(answer) or folded(answer) in folded(candidate):
             continue
         if find_term(sentence, candidate):
             continue
         if style != answer_style and "capital" in (style, answer_style):
             continue  # a name among common nouns gives itself away
+        if answer_style == "capital" and len(candidate.split()) != answer_words:
+            continue  # "Russel _____": a surname, not a two-word concept
         if style == "lower" and _plural(candidate) != _plural(answer):
             continue  # "os _____ amostrados" takes a plural
         if sentence_start and answer[:1].isupper() and candidate[:1].islower():
@@ -203,7 +228,9 @@ def _distractors(
         shape = abs(len(candidate.split()) - answer_words) * 1.5
         shape += abs(len(candidate) - len(answer)) / max(len(candidate), len(answer))
         shape += 0.0 if style == answer_style else 1.0
-        scored.append((shape + r / 200, candidate, other_stems))
+        # Ties go to terms ranked near the answer: as key as it, or (in a glossary) defined
+        # near it, rather than always the same first few.
+        scored.append((shape + abs(r - own_rank) / 200, candidate, other_stems))
     scored.sort(key=lambda s: s[0])
     chosen: list[str] = []
     chosen_stems: list[frozenset[str]] = []

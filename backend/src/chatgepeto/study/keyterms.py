@@ -47,7 +47,9 @@ _TOC_ENTRY = re.compile(
     r"(?:(?P<number>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+)?(?P<title>[^\W\d][^\d…]*?)\s+(?P<leader>…\s+)?\d{1,4}(?=\s|$)"
 )
 _TOC_LEADERS = re.compile(r"(?:\.\s?){4,}\s*\d{1,4}\b")
-_CAPTION_LABEL = re.compile(r"\b(?:fig(?:ure|ura)?|tab(?:le|ela)|quadro)\.?\s*\d+$", re.IGNORECASE)
+# A caption's label ("Tabela 3.") where a sentence starts, not "… na figura 12. Módulos …".
+_LABEL = r"(?:Fig(?:ure|ura)?|Tab(?:le|ela)|Quadro)\.?\s*\d+$"
+_CAPTION_LABEL = re.compile(rf"(?:[.!?:]\s+|\n){_LABEL}|^{_LABEL}")
 _CODE = re.compile(
     r"^(?:>>>|\$ |def |class |import |from \S+ import|return |print\(|#include)|[;{}]$"
 )
@@ -96,7 +98,10 @@ _FILLER = _word_set(
     "principal principais simples geral total próprio própria alto alta baixo baixa "
     "médio médios different same other others large small new possible important main "
     "simple general total high low suppose consider however finally basically acima abaixo "
-    "melhor pior composto composta reais real"
+    "melhor pior composto composta reais real seções capítulos páginas figuras tabelas "
+    "equações sections chapters pages figures tables equations próxima próximas próximo "
+    "próximos next previous anterior anteriores intuito ideia ideias complexo complexos "
+    "complexa complexas idea ideas complex"
 )
 
 
@@ -361,7 +366,7 @@ def _ends_sentence(text: str, dot: int, end: int) -> bool:
         return False
     if text[dot] != ".":
         return True
-    if _CAPTION_LABEL.search(text[max(0, dot - 30) : dot]):
+    if _CAPTION_LABEL.search(text, max(0, dot - 30), dot):
         return False  # "Tabela 3. Valores …": the caption goes on
     word = re.search(r"(\S+)$", text[:dot])
     token = word[1].lower().lstrip(_OPENERS) if word else ""
@@ -589,12 +594,22 @@ def _surface_forms(spans: Sequence[Span]) -> dict[str, tuple[str, int]]:
     }
 
 
+@lru_cache(maxsize=4096)
+def _term_pattern(term: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def folded(text: str) -> str:
+    """`fold`, remembered: the builders fold the same terms and sentences many times."""
+    return fold(text)
+
+
 def find_term(sentence: str, term: str) -> re.Match[str] | None:
     """Where `term` is written in `sentence` as whole words, ignoring case and accents."""
-    folded = fold(sentence)
+    text = folded(sentence)
     # Folding drops accents letter for letter, so offsets still hold, unless a compatibility
     # character ("…") expanded; then match the written form only.
-    if len(folded) != len(sentence):
-        return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", sentence, re.IGNORECASE)
-    match = re.search(rf"(?<!\w){re.escape(fold(term))}(?!\w)", folded)
-    return match
+    if len(text) != len(sentence):
+        return _term_pattern(term).search(sentence)
+    return _term_pattern(folded(term)).search(text)
