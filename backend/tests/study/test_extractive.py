@@ -348,3 +348,13 @@ def test_guide_skips_repeated_page_headers() -> None:
     topics = build_guide(passages(pages, "pt"))
     assert header not in [t.title for t in topics]
     assert all(header not in t.summary for t in topics)
+
+
+def test_material_without_pages_is_cited_by_file_name(en: list[Passage]) -> None:
+    unpaged = [
+        Passage(p.chunk_id, p.document_id, "notes.md", None, p.text, "en", p.chunk_index)
+        for p in en
+    ]
+    quiz = build_quiz(unpaged, 3)
+    assert quiz and all("notes.md" in q.explanation and "page" not in q.explanation for q in quiz)
+    assert build_guide(unpaged) and build_cards(unpaged, 3)

@@ -124,6 +124,8 @@ def _clozes(doc: Document) -> list[_Cloze]:
             answer = text[match.start() : match.end()]
             if _cuts_a_name(text, match.start(), match.end()):
                 continue
+            if find_term(text[: match.start()] + " " + text[match.end() :], term.text):
+                continue  # written again in the sentence, it would give itself away
             rest = len(span.flat) - len(answer)
             # The blank must leave enough of the sentence to answer from.
             if rest < 35 or len(answer) > 0.4 * len(span.flat):
@@ -392,18 +394,25 @@ _VAGUE = frozenset(
     )
 )
 _TERM_LINKS = frozenset(
-    fold(w) for w in str.split("de da do das dos e em à ao of the and for in on to a an")
+    fold(w) for w in str.split("de da do das dos e em à ao um uma of the and for in on to a an")
 )
 # "… , o qual é chamado de função hipótese." names a term at its end.
 _NAMED: dict[str, re.Pattern[str]] = {
     "pt": _pattern(
-        r"^(?P<definition>.{20,}?),? (?:(?:o|a) qual |que )?(?:é|são) (?:chamad|denominad|"
-        r"conhecid)[oa]s? (?:de |como )?TERM[.!]$"
+        r"^(?P<definition>.{10,}?),? (?:(?:o|a) qual |que )?(?:é|são) (?:\w+mente )?"
+        r"(?:chamad|denominad|conhecid)[oa]s? (?:de |como )?TERM(?:[.!]$|,? (?:o|a) qual|,? que)"
     ),
     "en": _pattern(
-        r"^(?P<definition>.{20,}?),? (?:which )?(?:is|are) (?:called|known as) TERM[.!]$"
+        r"^(?P<definition>.{10,}?),? (?:which )?(?:is|are) (?:\w+ly )?(?:called|known as) "
+        r"TERM(?:[.!]$|,? which|,? that)"
     ),
 }
+# Connectives before a definition ("Portanto, X é …") are no part of its subject.
+_CONNECTIVE = re.compile(
+    r"^(?:novamente|portanto|assim|basicamente|então|logo|ou seja|isto é|note que|"
+    r"therefore|thus|hence|basically|again|note that|that is),?\s+(?=\w)",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -486,13 +495,16 @@ def _passage_cards(passage: Passage, doc: Document, where: tuple[int, int]) -> l
         if not sentence[:1].isupper():
             continue  # a sentence cut by the chunk's start: its subject may be missing
         card = None
+        lead = _CONNECTIVE.match(sentence)
+        core = sentence[lead.end() :] if lead else sentence
+        core = core[0].upper() + core[1:]
         for pattern, strength in _PATTERNS[language]:
-            match = pattern.match(sentence)
+            match = pattern.match(core)
             if match is not None:
                 card = _card(match["term"], match["definition"], passage, text[s:e], strength)
                 if card is not None:
                     break
-        named = _NAMED[language].match(sentence) if card is None else None
+        named = _NAMED[language].match(core) if card is None else None
         if named is not None:
             # The sentence describes the term it ends on: the back is the whole sentence.
             card = _card(named["term"], sentence, passage, text[s:e], 1.5)

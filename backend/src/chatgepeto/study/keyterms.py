@@ -258,6 +258,9 @@ def _toc_titles(text: str) -> list[tuple[str, int]]:
     level: the depth of their section number, or 2 for entries with dot leaders in a table
     that also has entries without (LaTeX sets chapters without leaders)."""
     text = _DOT_LEADERS.sub(" … ", _TOC_HEADING.sub("", text.strip()))
+    # A chunk that starts inside the table begins with the end of an entry (". . . 10"):
+    # that page number is no section number of the next title.
+    text = re.sub(r"^\s*…\s*\d{1,4}\s+", "", text)
     entries = []
     for entry in _TOC_ENTRY.finditer(clean(text)):
         title = entry["title"].strip(" .·…")
@@ -562,9 +565,25 @@ def key_terms(spans: Iterable[Span], language: str, top: int = 80) -> list[KeyTe
         seen.add(key)
         # YAKE scores fall as keyness rises; invert for a weight.
         terms.append(KeyTerm(form, 1.0 / (1e-6 + float(score))))
-        if len(terms) >= top:
+        if len(terms) >= 2 * top:
             break
-    return terms
+    terms = [t for t in terms if not _modifier(t, terms, forms)]
+    return terms[:top]
+
+
+def _modifier(term: KeyTerm, terms: Sequence[KeyTerm], forms: dict[str, tuple[str, int]]) -> bool:
+    """Whether a lone word is mostly met inside the other key phrases, as their adjective
+    ("contínuos" of "caracteres contínuos"): blanked alone it tests grammar."""
+    word = fold(term.text)
+    if " " in word:
+        return False
+    total = forms.get(word, ("", 0))[1]
+    inside = sum(
+        forms.get(fold(t.text), ("", 0))[1]
+        for t in terms
+        if " " in t.text and word in fold(t.text).split()[1:]
+    )
+    return total > 0 and inside >= 0.6 * total
 
 
 def _noun_like(word: str, language: str) -> bool:
