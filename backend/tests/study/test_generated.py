@@ -321,3 +321,30 @@ def test_parse_and_quote_helpers():
 def test_count_must_be_positive(providers):
     with pytest.raises(ValueError, match="at least 1"):
         generate_quiz(providers, passages(BIOLOGY_PAGES), 0, "pt")
+
+
+def test_a_reply_echoing_the_canary_is_dropped(providers, fake_groq):
+    def echo(messages):
+        canary = re.search(r"cg-canary-[0-9a-f]+", messages[0]["content"]).group(0)
+        n = batch_numbers({"messages": messages})["Seleção"]
+        item = {**SELECTION, "passage": n, "explanation": f"Marker: {canary}"}
+        return json.dumps({"items": [item]}, ensure_ascii=False)
+
+    fake_groq.script(Reply(text=echo))
+    assert generate_quiz(providers, passages(BIOLOGY_PAGES), 1, "pt") == []
+    assert fake_groq.calls == 1  # a reply echoing its instructions is not asked again
+
+
+def test_generation_stops_once_count_items_are_valid(providers, fake_groq):
+    material = passages(BIOLOGY_PAGES * 4)  # twelve passages: two batches planned for two
+    assert len(generate_quiz(providers, material, 2, "pt")) == 2
+    assert fake_groq.calls == 1
+
+
+def test_a_renamed_list_key_still_parses():
+    items, unfit = parse_items(json.dumps({"questions": [SELECTION]}), QuizItem)
+    assert len(items) == 1 and unfit == 0
+    with pytest.raises(Exception, match="no list"):
+        parse_items(json.dumps({"a": [], "b": []}), QuizItem)
+    with pytest.raises(Exception, match="expected shape"):
+        parse_items(json.dumps([{"type": "essay"}]), QuizItem)

@@ -118,9 +118,12 @@ def parse_items(text: str, model: type[T]) -> tuple[list[T], int]:
         raise Malformed("not JSON") from exc
     if isinstance(data, dict):
         lists = [value for value in data.values() if isinstance(value, list)]
-        if len(lists) != 1:
+        if isinstance(data.get("items"), list):
+            data = data["items"]
+        elif len(lists) == 1:  # {"questions": [...]}: the model renamed the key
+            data = lists[0]
+        else:
             raise Malformed("no list of items")
-        data = lists[0]
     if not isinstance(data, list):
         raise Malformed("not a list of items")
     items: list[T] = []
@@ -278,13 +281,16 @@ def informativeness(passages: Sequence[Passage]) -> list[float]:
     return weights
 
 
-def select_passages(passages: Sequence[Passage], limit: int) -> list[int]:
+def select_passages(
+    passages: Sequence[Passage], limit: int, weights: Sequence[float] | None = None
+) -> list[int]:
     """Indexes of at most `limit` passages spread over the scope, in reading order.
 
     The scope is cut into `limit` consecutive stretches and each gives its most informative
     passage, so every part of the material is asked about, not only its densest chapter.
+    `weights`: the passages' `informativeness`, if already computed.
     """
-    weights = informativeness(passages)
+    weights = informativeness(passages) if weights is None else weights
     usable = [i for i, w in enumerate(weights) if w > 0] or [
         i for i, p in enumerate(passages) if p.text.strip()
     ]
@@ -445,8 +451,8 @@ def _check(count: int) -> None:
 def _by_weight(passages: Sequence[Passage], count: int) -> list[int]:
     """Passages spread over the scope for `count` items, the most informative first."""
     limit = min(MAX_PASSAGES, max(BATCH * 2, count * PASSAGES_PER_ITEM))
-    indexes = select_passages(passages, limit)
     weights = informativeness(passages)
+    indexes = select_passages(passages, limit, weights)
     return sorted(indexes, key=lambda i: (-weights[i], i))
 
 
