@@ -632,7 +632,9 @@ def build_guide(
 
 def _heading_sections(doc: Document) -> list[_Section]:
     found = headings(doc)
-    if len(found) < 2:
+    pages = {p.page for p in doc.passages}
+    # One heading in a long document is more likely a stray line than its structure.
+    if not found or (len(found) < 2 and len(pages) > 3):
         return []
     index = {p.chunk_id: i for i, p in enumerate(doc.passages)}
     sections = [_Section(h.title, [], 0, h.level) for h in found]
@@ -668,7 +670,7 @@ def _page_sections(doc: Document, budget: int) -> list[_Section]:
         if not spans:
             continue
         terms = key_terms(spans, doc.language, top=1)
-        title = terms[0].text if terms else doc.passages[0].filename
+        title = terms[0].text if terms else doc.passages[0].filename.rsplit(".", 1)[0]
         title = title[0].upper() + title[1:]
         sections.append(_Section(title, spans, sum(len(s.flat) for s in spans)))
     return sections

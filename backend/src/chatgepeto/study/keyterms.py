@@ -509,6 +509,8 @@ def _paragraph_heading(paragraph: str, passage: Passage) -> tuple[str, int] | No
     bold = re.match(r"^\*\*([^*]{3,80})\*\*$", first)
     if bold:
         return clean(bold[1]), 2
+    if "\n" not in line and line.endswith(":") and len(_WORD.findall(line)) <= 4:
+        line = line[:-1]  # "Key Concepts:" above a list
     if "\n" not in line and _title_like(line) and not line.endswith((".", "?", "!")):
         words = _WORD.findall(line)
         capitalised = sum(w[:1].isupper() for w in words)
