@@ -84,3 +84,9 @@ def test_the_most_asked_come_first_and_the_list_is_capped():
 def test_no_questions_or_no_words_no_topics():
     assert top_topics([]) == []
     assert top_topics(_newest_first("???", "!!", "12")) == []
+
+
+def test_a_question_phrases_share_no_word():
+    phrases = [written for _, written in key_phrases("Seleção natural e adaptação")]
+    assert phrases[0] == "Seleção natural"
+    assert "natural e adaptação" not in phrases

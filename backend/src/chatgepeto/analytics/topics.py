@@ -6,7 +6,7 @@ questions carry the topic whatever became of the answer.
 
 How: YAKE (unsupervised, per text, pt and en stop words) proposes phrases of one to three words
 for each question; question and instruction words ("quais", "explique", "what") are dropped,
-and a question keeps its best two phrases that do not repeat each other. A topic is then
+and a question keeps its best two phrases that share no word. A topic is then
 counted over *all* questions whose words contain it, case- and accent-insensitively
 ("Seleção natural" and "selecao natural" meet), so "seleção natural" counts "Quais as causas
 da seleção natural?" too. A phrase inside a longer topic asked exactly as often adds nothing
@@ -76,6 +76,10 @@ def _is_topic(key: tuple[str, ...]) -> bool:
     return not (len(key) == 1 and (len(key[0]) < 3 or key[0].isdigit()))
 
 
+def _content(key: tuple[str, ...]) -> set[str]:
+    return {w for w in key if w not in STOPWORDS}
+
+
 def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
     n = len(shorter)
     return any(longer[i : i + n] == shorter for i in range(len(longer) - n + 1))
@@ -94,7 +98,9 @@ def key_phrases(text: str) -> tuple[tuple[tuple[str, ...], str], ...]:
         key = words(phrase)
         if not _is_topic(key):
             continue
-        if any(_contains(k, key) or _contains(key, k) for k, _ in chosen):
+        # Phrases of one question that share a word say the same thing twice ("seleção
+        # natural" and "natural e adaptação"): the better one is kept.
+        if any(_content(k) & _content(key) for k, _ in chosen):
             continue
         chosen.append((key, phrase.strip()))
         if len(chosen) == PHRASES_PER_QUESTION:
