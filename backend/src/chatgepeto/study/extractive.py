@@ -143,6 +143,18 @@ def _clozes(doc: Document) -> list[_Cloze]:
     return result
 
 
+# "Hint: …", "Nota: …" look like glossary entries but label a remark.
+_LABELS = frozenset(
+    fold(w)
+    for w in str.split(
+        "hint note notes tip warning example examples exercise exercises solution answer "
+        "question remark caution important summary dica nota notas observação obs exemplo "
+        "exemplos exercício exercícios solução resposta pergunta atenção importante resumo "
+        "cuidado lembrete true false prose poetry"
+    )
+)
+
+
 def _cuts_a_name(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] is part of a longer capitalised name ("classificador de
     Regressão" in "… de Regressão Logística"), or mixes a name into common words."""
@@ -168,7 +180,9 @@ def _glossary_terms(doc: Document) -> list[KeyTerm]:
     terms = []
     for span in doc.sentences:
         match = GLOSSARY_ENTRY.match(span.flat)
-        if match and 1 <= len(match["term"].split()) <= 4 and fold(match["term"]) not in seen:
+        if not match or fold(match["term"]) in _LABELS:
+            continue
+        if 1 <= len(match["term"].split()) <= 4 and fold(match["term"]) not in seen:
             seen.add(fold(match["term"]))
             terms.append(KeyTerm(match["term"], 1e6))
     return terms if len(terms) >= 4 else []

@@ -11,6 +11,7 @@ number often stands alone at the end of a page or starts its first line.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -147,6 +148,8 @@ class Document:
     skipped: set[int] = field(default_factory=set)
     toc_titles: list[str] = field(default_factory=list)
     toc_levels: dict[str, int] = field(default_factory=dict)
+    # (title + " ", its folded form), longest first: to find titles glued to sentences.
+    toc_folded: list[tuple[str, str]] = field(default_factory=list)
     boilerplate: frozenset[str] = frozenset()
     sentences: list[Span] = field(default_factory=list)  # well-formed, deduplicated
     language: str = "en"
@@ -192,6 +195,9 @@ def _analyse(doc: Document) -> None:
             in_references = True
             doc.skipped.add(i)
     doc.toc_titles = list(dict.fromkeys(doc.toc_titles))
+    doc.toc_folded = [
+        (t + " ", fold(t) + " ") for t in sorted(doc.toc_titles, key=len, reverse=True)
+    ]
     doc.toc_marks = _find_toc_titles(doc)
     for i in range(1, len(doc.passages)):
         doc.overlap[i] = _overlap(doc.passages[i - 1], doc.passages[i])
@@ -365,10 +371,14 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
 
 def _ends_sentence(text: str, dot: int, end: int) -> bool:
     after = text[end:].lstrip()
-    if not after or not (_UPPER_START.match(after) or after[0].isdigit()):
+    if not after or not (
+        _UPPER_START.match(after) or after[0].isdigit() or GLOSSARY_ENTRY.match(after)
+    ):
         return False
     if text[dot] != ".":
         return True
+    if GLOSSARY_ENTRY.match(after):
+        return True  # "… tuples. iterator: An object …": the next glossary entry
     if _CAPTION_LABEL.search(text, max(0, dot - 30), dot):
         return False  # "Tabela 3. Valores …": the caption goes on
     word = re.search(r"(\S+)$", text[:dot])
@@ -382,12 +392,11 @@ def _ends_sentence(text: str, dot: int, end: int) -> bool:
 def _skip_heading(text: str, start: int, end: int, doc: Document | None) -> int:
     """Move `start` past a heading glued to the start of the sentence."""
     piece = text[start:end]
-    if doc is not None:
-        folded = fold(piece)
-        for title in sorted(doc.toc_titles, key=len, reverse=True):
-            key = fold(title)
-            if folded.startswith(key + " ") and _UPPER_START.match(piece[len(title) + 1 :]):
-                return start + len(title) + 1
+    if doc is not None and doc.toc_folded:
+        head = fold(piece[:120])
+        for title, key in doc.toc_folded:
+            if head.startswith(key) and _UPPER_START.match(piece[len(title) :]):
+                return start + len(title)
     number = _SECTION_NUMBER.match(piece)
     if number:
         rest = glued_title_end(piece[number.end() :])
@@ -527,6 +536,9 @@ def stems(phrase: str, language: str) -> frozenset[str]:
     return frozenset(analyze(phrase, language))
 
 
+_YAKE_CHARS = 120_000
+
+
 @dataclass(frozen=True)
 class KeyTerm:
     """A key phrase of a document: its usual written form and its weight (higher = more key)."""
@@ -541,7 +553,10 @@ def key_terms(spans: Iterable[Span], language: str, top: int = 80) -> list[KeyTe
     import yake
 
     spans = list(spans)
-    text = "\n".join(s.flat for s in spans)
+    # YAKE's time grows with the text: a long book is read through an even sample of its
+    # sentences, which keeps its key phrases (they recur) and a 35-page handout whole.
+    step = max(1, math.ceil(sum(len(s.flat) for s in spans) / _YAKE_CHARS))
+    text = "\n".join(s.flat for s in spans[::step])
     if not text.strip():
         return []
     extractor = yake.KeywordExtractor(lan=language, n=3, top=max(2 * top, 30), dedup_lim=0.8)
@@ -609,7 +624,7 @@ def _surface_forms(spans: Sequence[Span]) -> dict[str, tuple[str, int]]:
             for k in range(len(words) - n + 1):
                 gram = " ".join(words[k : k + n])
                 # A sentence's first word is capitalised whatever it is: it counts little.
-                counts.setdefault(fold(gram), Counter())[gram] += 1.0 if k else 0.1
+                counts.setdefault(folded(gram), Counter())[gram] += 1.0 if k else 0.1
     return {
         key: (c.most_common(1)[0][0], round(sum(c.values()) + 0.45)) for key, c in counts.items()
     }
@@ -620,7 +635,7 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def folded(text: str) -> str:
     """`fold`, remembered: the builders fold the same terms and sentences many times."""
     return fold(text)
@@ -633,4 +648,6 @@ def find_term(sentence: str, term: str) -> re.Match[str] | None:
     # character ("…") expanded; then match the written form only.
     if len(text) != len(sentence):
         return _term_pattern(term).search(sentence)
-    return _term_pattern(folded(term)).search(text)
+    key = folded(term)
+    # A plain substring test first: most terms are in none of the sentences.
+    return _term_pattern(key).search(text) if key in text else None
