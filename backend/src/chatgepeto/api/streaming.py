@@ -91,6 +91,7 @@ def _encode(events: Iterator[Event]) -> Iterator[str]:
                     "model": result.model,
                     "fallback": result.fallback,
                     "incomplete": result.incomplete,
+                    "tutor": result.tutor,
                 }
                 yield sse({"type": "finish", "messageMetadata": meta})
     yield DONE
