@@ -74,6 +74,9 @@ class _Cloze:
     end: int
     distractors: list[str]
     score: float
+    term: KeyTerm
+    terms: Sequence[KeyTerm]  # the document's, shared
+    language: str
 
     @property
     def answer(self) -> str:
@@ -99,7 +102,15 @@ def build_quiz(
     shares = _allocate(count, [len(c) for c in per_doc])
     drafts = []
     for doc, candidates, share in zip(documents, per_doc, shares, strict=True):
+        # Distractors chosen again, in order, so that one quiz does not offer the same few
+        # terms in every question.
+        used: Counter[str] = Counter()
         for cloze in _spread(candidates, share, seed):
+            again = _distractors(
+                cloze.answer, cloze.term, cloze.terms, cloze.span.text, cloze.language, used
+            )
+            cloze.distractors = again if len(again) == 3 else cloze.distractors
+            used.update(fold(d) for d in cloze.distractors)
             drafts.append(_quiz_draft(cloze, doc, seed))
     _report(on_progress, 1.0)
     return drafts
@@ -138,7 +149,18 @@ def _clozes(doc: Document) -> list[_Cloze]:
             score = 1.0 / (1 + rank[term.text]) ** 0.5 * (1 + 0.15 * min(others, 3))
             # A phrase of two or three words is more often the point of its sentence.
             score *= 1.3 if " " in answer else 1.0
-            result.append(_Cloze(span, match.start(), match.end(), distractors, score))
+            result.append(
+                _Cloze(
+                    span,
+                    match.start(),
+                    match.end(),
+                    distractors,
+                    score,
+                    term,
+                    terms,
+                    doc.language,
+                )
+            )
             break
     return result
 
@@ -205,7 +227,12 @@ def _style(text: str) -> str:
 
 
 def _distractors(
-    answer: str, term: KeyTerm, terms: Sequence[KeyTerm], sentence: str, language: str
+    answer: str,
+    term: KeyTerm,
+    terms: Sequence[KeyTerm],
+    sentence: str,
+    language: str,
+    used: Counter[str] | None = None,
 ) -> list[str]:
     """Three other key terms shaped like `answer`: same kind (number or words), about as
     many words and letters, none a variant of the answer or of each other, none already in
@@ -218,6 +245,7 @@ def _distractors(
     answer_words = len(answer.split())
     answer_stems = stems(answer, language)
     own_rank = next((r for r, t in enumerate(terms) if t is term), 0)
+    sentence_stems = stems(sentence, language)
     scored = []
     for r, other in enumerate(terms):
         if other is term:
@@ -231,8 +259,8 @@ def _distractors(
             continue
         if folded(candidate) in folded(answer) or folded(answer) in folded(candidate):
             continue
-        if find_term(sentence, candidate):
-            continue
+        if find_term(sentence, candidate) or other_stems <= sentence_stems:
+            continue  # written in the sentence, in some form: it cannot be the blank
         if style != answer_style and "capital" in (style, answer_style):
             continue  # a name among common nouns gives itself away
         if answer_style == "capital" and len(candidate.split()) != answer_words:
@@ -246,7 +274,10 @@ def _distractors(
         shape += 0.0 if style == answer_style else 1.0
         # Ties go to terms ranked near the answer: as key as it, or (in a glossary) defined
         # near it, rather than always the same first few.
-        scored.append((shape + abs(r - own_rank) / 200, candidate, other_stems))
+        shape += abs(r - own_rank) / 200
+        if used:
+            shape += 0.3 * used[fold(candidate)]  # a choice offered before, less again
+        scored.append((shape, candidate, other_stems))
     scored.sort(key=lambda s: s[0])
     chosen: list[str] = []
     chosen_stems: list[frozenset[str]] = []

@@ -16,17 +16,17 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from chatgepeto.retrieval.lexical import STOPWORDS, analyze, fold
 from chatgepeto.study.drafts import Passage
 
 
-# Words that end a sentence-looking "." but do not end a sentence.
 def _word_set(words: str) -> frozenset[str]:
     return frozenset(fold(w) for w in words.split())
 
 
+# Words that end a sentence-looking "." but do not end a sentence.
 _ABBREVIATIONS = _word_set(
     "fig figs eq eqs ex e.g i.e et al cf vs etc dr dra prof profa sr sra av eng no nº n "
     "pp p vol ed eds cap sec tab obs aprox approx resp mr mrs ms st jr inc ltd"
@@ -70,7 +70,8 @@ GLOSSARY_ENTRY = re.compile(
     r"(?:^|(?<=[.)!?] ))(?P<term>[^\W\d_][\w'’ /()-]{0,60}?): (?=[A-Z(“\"])"
 )
 # Sentences that stop on an abbreviation or a list number were cut short.
-_BAD_END = re.compile(r"(?:\b(?:i\.e|e\.g|cf|ex|fig|eq|p)\.|[:\s]\d{1,2}\.)$", re.IGNORECASE)
+# and one that ends on a lone letter ("… tem por objetivo estimar w.") on a formula's variable.
+_BAD_END = re.compile(r"(?:\b(?:i\.e|e\.g|cf|ex|fig|eq|p)\.|[:\s]\d{1,2}\.|\s\w\.)$", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*+•▪◦●○■‣–]|\(?[a-z0-9]{1,2}[.)])\s")
 _SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?=[A-ZÀ-ÖØ-Þ])")
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
@@ -102,7 +103,9 @@ _FILLER = _word_set(
     "melhor pior composto composta reais real seções capítulos páginas figuras tabelas "
     "equações sections chapters pages figures tables equations próxima próximas próximo "
     "próximos next previous anterior anteriores intuito ideia ideias complexo complexos "
-    "complexa complexas idea ideas complex"
+    "complexa complexas idea ideas complex pois porém contudo todavia embora apenas sempre "
+    "somente quase cerca devido através sobre often always only just even still necessário "
+    "necessária necessários necessárias possível necessary chamado chamada chamados called"
 )
 
 
@@ -119,11 +122,11 @@ class Span:
     start: int
     end: int
 
-    @property
+    @cached_property
     def text(self) -> str:
         return self.passage.text[self.start : self.end]
 
-    @property
+    @cached_property
     def flat(self) -> str:
         return clean(self.text)
 
@@ -188,9 +191,13 @@ def _analyse(doc: Document) -> None:
                 doc.toc_titles.append(title)
                 doc.toc_levels.setdefault(title, level)
             continue
-        # References close a document: once their heading is met, the rest is skipped.
+        # References close a document: once their heading is met, the rest is skipped. A
+        # paragraph that only starts with the word ("Referências cruzadas …") early in the
+        # document is prose.
         if in_references or any(
-            _REFERENCES_HEADING.match(p.strip()) for p in passage.text.split("\n\n")
+            _REFERENCES_HEADING.match(p.strip())
+            and (len(p.strip()) < 40 or i >= len(doc.passages) / 2)
+            for p in passage.text.split("\n\n")
         ):
             in_references = True
             doc.skipped.add(i)
@@ -218,12 +225,15 @@ def _analyse(doc: Document) -> None:
 
 def _overlap(before: Passage, passage: Passage) -> int:
     """How many leading characters of `passage` end the passage before it on the same page."""
-    if before.page != passage.page:
+    if before.page != passage.page or len(passage.text) < 20:
         return 0
-    text = passage.text
-    for k in range(min(len(text), len(before.text), 400), 20, -1):
-        if before.text.endswith(text[:k]):
-            return k
+    text, previous = passage.text, before.text
+    # The overlap starts with the passage's first characters, near the end of the one before.
+    at = previous.find(text[:20], max(0, len(previous) - 450))
+    while at >= 0:
+        if text.startswith(previous[at:]):
+            return len(previous) - at
+        at = previous.find(text[:20], at + 1)
     return 0
 
 
@@ -386,7 +396,8 @@ def _ends_sentence(text: str, dot: int, end: int) -> bool:
     if token in _ABBREVIATIONS or token.rstrip(".") in _ABBREVIATIONS:
         return False
     # Initials ("W.F.R. Weldon", "J. Cheverud") end no sentence.
-    return not (len(token.replace(".", "")) <= 1 and token[:1].isalpha())
+    initial = word[1].lstrip(_OPENERS)[:1] if word else ""
+    return not (len(token.replace(".", "")) <= 1 and initial.isupper())
 
 
 def _skip_heading(text: str, start: int, end: int, doc: Document | None) -> int:
@@ -444,7 +455,7 @@ def well_formed(sentence: str) -> bool:
     if len(_MATH.findall(sentence)) > 1:
         return False
     # Variables and numbers ("x e y", "z1 a zn") in many words: a formula read as text.
-    short = sum(1 for w in words if len(w) == 1 and w.lower() not in "aeoy")
+    short = sum(1 for w in words if len(w) == 1 and w.lower() not in "aeoyéài")
     if short > 2 or sum(any(c.isdigit() for c in w) for w in words) > max(2, len(words) // 6):
         return False
     # A sentence's words are mostly lower case; a title or a list of names is not.
@@ -530,7 +541,7 @@ def _paragraph_heading(paragraph: str, passage: Passage) -> tuple[str, int] | No
     return None
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=65536)
 def stems(phrase: str, language: str) -> frozenset[str]:
     """The stemmed content words of a phrase, to tell variants of one term apart."""
     return frozenset(analyze(phrase, language))
@@ -572,6 +583,8 @@ def key_terms(spans: Iterable[Span], language: str, top: int = 80) -> list[KeyTe
             continue
         if len(words) == 1 and not _noun_like(words[0], language):
             continue
+        if len(words) > 1 and _verb_like(words[0], language):
+            continue  # "iremos discutir": a clause, not a term
         key = stems(phrase, language)
         if not key or key in seen:
             continue
@@ -610,9 +623,19 @@ def _noun_like(word: str, language: str) -> bool:
     if len(folded) < 4 or folded in _FILLER or folded in STOPWORDS:
         return False
     if language == "pt":
-        verb_or_adjective = r"(?:mente|iv[oa]s?|ve(?:l|is)|[aei]r|[aeií]amos|[aei]mos|[aei]ram)$"
+        verb_or_adjective = (
+            r"(?:mente|iv[oa]s?|ve(?:l|is)|[aei]r|[aeií]amos|[aei]mos|[aei]ram|[aei]ndo)$"
+        )
         return not re.search(verb_or_adjective, folded) or len(folded) < 6
     return not re.search(r"(?:ly|ed)$", folded) or len(folded) < 6
+
+
+def _verb_like(word: str, language: str) -> bool:
+    """Whether a phrase's first word is a Portuguese verb form ("iremos", "utilizando").
+    English "-ing" words start noun phrases too ("string", "parsing error"): none there."""
+    if language != "pt":
+        return False
+    return bool(re.search(r"(?:[aeií]amos|[aei]mos|[aei]ndo|[aei]ram)$", fold(word)))
 
 
 def _surface_forms(spans: Sequence[Span]) -> dict[str, tuple[str, int]]:
