@@ -467,7 +467,7 @@ class _Card:
     passage: Passage
     quote: str
     strength: float
-    position: tuple[int, int]
+    position: tuple[int, ...]  # (document, passage, offset): reading order
 
 
 def build_cards(
@@ -531,9 +531,10 @@ def _passage_cards(passage: Passage, doc: Document, where: tuple[int, int]) -> l
             start += lead.end() if lead else 0
         cards.extend(_glossary_cards(passage, start, end, where, covered))
         cards.extend(_bold_cards(passage, start, end, where, covered))
+    overlap = doc.overlap.get(where[1], 0)
     for s, e in sentence_bounds(text):
-        if any(a <= s < b for a, b in covered):
-            continue
+        if s < overlap or any(a <= s < b for a, b in covered):
+            continue  # read in the passage before, or already a glossary or bold card
         sentence = clean(text[s:e])
         if not 25 <= len(sentence) <= 400 or sentence[-1] not in ".!?":
             continue
@@ -570,6 +571,8 @@ def _glossary_cards(
         stop = entries[k + 1].start() if k + 1 < len(entries) else len(paragraph)
         chunk = paragraph[entry.start() : stop].rstrip()
         definition = chunk[entry.end() - entry.start() :]
+        if fold(entry["term"].strip()) in _LABELS:
+            continue  # "Hint: …" is a remark, not an entry
         # A glossary's definition may be a phrase without a full stop; it is still one line.
         card = _card(entry["term"], definition, passage, chunk, 3.5, need_sentence=False)
         if card is not None:
@@ -637,7 +640,7 @@ def _card(
     definition = definition[0].upper() + definition[1:]
     if definition[-1] not in ".!?)":
         definition += "."
-    return _Card(term, definition, passage, quote, strength, (0, 0))
+    return _Card(term, definition, passage, quote, strength, ())
 
 
 # --- guide ---------------------------------------------------------------------------------
