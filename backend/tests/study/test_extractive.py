@@ -358,3 +358,18 @@ def test_material_without_pages_is_cited_by_file_name(en: list[Passage]) -> None
     quiz = build_quiz(unpaged, 3)
     assert quiz and all("notes.md" in q.explanation and "page" not in q.explanation for q in quiz)
     assert build_guide(unpaged) and build_cards(unpaged, 3)
+
+
+def test_quotes_are_whole_sentences_across_initials_abbreviations_and_captions() -> None:
+    text = (
+        "A reconciliação das duas escolas veio com os trabalhos de J.B.S. Haldane na "
+        "década de 1920. Os resultados aparecem na Fig. 2 e discutem a herança dos caracteres "
+        "contínuos. Tabela 3. Valores de acasalamento para os genótipos de um locus com dois "
+        "alelos. A herança dos caracteres contínuos depende de muitos genes de pequeno efeito."
+    )
+    from chatgepeto.study.keyterms import sentences
+
+    quoted = [s.text for s in sentences(passages([text], "pt")[0])]
+    assert quoted[0].startswith("A reconciliação") and quoted[0].endswith("década de 1920.")
+    assert quoted[1].startswith("Os resultados aparecem na Fig. 2 e")
+    assert not any(q.startswith(("Tabela", "Valores", "Haldane")) for q in quoted)

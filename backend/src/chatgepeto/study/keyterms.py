@@ -395,9 +395,9 @@ def _ends_sentence(text: str, dot: int, end: int) -> bool:
     token = word[1].lower().lstrip(_OPENERS) if word else ""
     if token in _ABBREVIATIONS or token.rstrip(".") in _ABBREVIATIONS:
         return False
-    # Initials ("W.F.R. Weldon", "J. Cheverud") end no sentence.
-    initial = word[1].lstrip(_OPENERS)[:1] if word else ""
-    return not (len(token.replace(".", "")) <= 1 and initial.isupper())
+    # Initials ("W.F.R. Weldon", "J. Cheverud") end no sentence; a lone lower-case letter or
+    # a Greek one ("… taxa α. Entretanto") does.
+    return not re.fullmatch(r"(?:[A-Z]\.)*[A-Z]", word[1].lstrip(_OPENERS) if word else "")
 
 
 def _skip_heading(text: str, start: int, end: int, doc: Document | None) -> int:
@@ -455,7 +455,8 @@ def well_formed(sentence: str) -> bool:
     if len(_MATH.findall(sentence)) > 1:
         return False
     # Variables and numbers ("x e y", "z1 a zn") in many words: a formula read as text.
-    short = sum(1 for w in words if len(w) == 1 and w.lower() not in "aeoyéài")
+    initials = len(re.findall(r"\b[A-Z]\.", sentence))  # "J.B.S. Haldane" is a name
+    short = sum(1 for w in words if len(w) == 1 and w.lower() not in "aeoyéài") - initials
     if short > 2 or sum(any(c.isdigit() for c in w) for w in words) > max(2, len(words) // 6):
         return False
     # A sentence's words are mostly lower case; a title or a list of names is not.
