@@ -8,13 +8,15 @@ function useWhen() {
   return (iso: string) => format.dateTime(new Date(iso), { dateStyle: "short", timeStyle: "short" });
 }
 
-/** A titled table that scrolls sideways on a narrow screen (focusable, so keys scroll it). */
+/** A titled table from the small breakpoint up (scrolling sideways if it must: focusable, so
+ * keys scroll it), and on a phone the same rows as a list of cards. */
 function TableSection({
   id,
   title,
   empty,
   shown,
   total,
+  cards,
   children,
 }: {
   id: string;
@@ -22,6 +24,7 @@ function TableSection({
   empty: string;
   shown: number;
   total: number;
+  cards: React.ReactNode;
   children: React.ReactNode;
 }) {
   const t = useTranslations("analytics");
@@ -38,10 +41,11 @@ function TableSection({
             role="region"
             aria-label={t("scroll", { title })}
             tabIndex={0}
-            className="overflow-x-auto rounded-sm focus-visible:outline-2 focus-visible:outline-ring"
+            className="hidden overflow-x-auto rounded-sm focus-visible:outline-2 focus-visible:outline-ring sm:block"
           >
             {children}
           </div>
+          <ul className="flex flex-col divide-y sm:hidden">{cards}</ul>
           {total > shown && <p className="text-xs text-muted-foreground">{t("shown", { shown, total })}</p>}
         </>
       )}
@@ -66,8 +70,28 @@ export function UnansweredTable({
   const format = useFormatter();
   const score = (value: number | null) =>
     value === null ? t("noScore") : format.number(value, { maximumFractionDigits: 2 });
+  const reason = (item: Unanswered) =>
+    item.reason === "not_in_material"
+      ? t("notInMaterial")
+      : t("lowScore", { threshold: format.number(lowScore, { maximumFractionDigits: 2 }) });
+  const cards = items.map((item, i) => (
+    <li key={`${item.asked_at}-${i}`} className="flex flex-col gap-1 py-2 text-sm">
+      <p className="break-words font-medium">{item.question}</p>
+      <p className="text-xs text-muted-foreground">
+        {reason(item)} · {t("score")}: {score(item.retrieval_score)} ·{" "}
+        <time dateTime={item.asked_at}>{when(item.asked_at)}</time>
+      </p>
+    </li>
+  ));
   return (
-    <TableSection id="unanswered-heading" title={t("title")} empty={t("empty")} shown={items.length} total={total}>
+    <TableSection
+      id="unanswered-heading"
+      title={t("title")}
+      empty={t("empty")}
+      shown={items.length}
+      total={total}
+      cards={cards}
+    >
       <table className="w-full min-w-[34rem] text-left text-sm">
         <thead className="text-muted-foreground">
           <tr>
@@ -89,11 +113,7 @@ export function UnansweredTable({
           {items.map((item, i) => (
             <tr key={`${item.asked_at}-${i}`} className="border-t" data-testid="unanswered-row">
               <td className={`${td} break-words`}>{item.question}</td>
-              <td className={td}>
-                {item.reason === "not_in_material"
-                  ? t("notInMaterial")
-                  : t("lowScore", { threshold: format.number(lowScore, { maximumFractionDigits: 2 }) })}
-              </td>
+              <td className={td}>{reason(item)}</td>
               <td className={`${td} text-right tabular-nums`}>{score(item.retrieval_score)}</td>
               <td className={`${td} whitespace-nowrap`}>
                 <time dateTime={item.asked_at}>{when(item.asked_at)}</time>
@@ -109,8 +129,28 @@ export function UnansweredTable({
 export function ThumbsDownTable({ items, total }: { items: ThumbsDown[]; total: number }) {
   const t = useTranslations("analytics.thumbsDown");
   const when = useWhen();
+  const cards = items.map((item, i) => (
+    <li key={`${item.rated_at}-${i}`} className="flex flex-col gap-1 py-2 text-sm">
+      <p className="break-words font-medium">{item.question}</p>
+      <p className="break-words text-muted-foreground">{item.answer_excerpt}</p>
+      <p className="break-words">
+        <span className="text-muted-foreground">{t("comment")}: </span>
+        {item.comment ?? t("noComment")}
+      </p>
+      <p className="text-xs text-muted-foreground">
+        {t("when")}: <time dateTime={item.rated_at}>{when(item.rated_at)}</time>
+      </p>
+    </li>
+  ));
   return (
-    <TableSection id="thumbs-down-heading" title={t("title")} empty={t("empty")} shown={items.length} total={total}>
+    <TableSection
+      id="thumbs-down-heading"
+      title={t("title")}
+      empty={t("empty")}
+      shown={items.length}
+      total={total}
+      cards={cards}
+    >
       <table className="w-full min-w-[40rem] text-left text-sm">
         <thead className="text-muted-foreground">
           <tr>

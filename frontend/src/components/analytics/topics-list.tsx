@@ -7,7 +7,7 @@ export function TopicsList({ topics }: { topics: Topic[] }) {
   const t = useTranslations("analytics.topics");
   const most = Math.max(1, ...topics.map((topic) => topic.count));
   return (
-    <section aria-labelledby="topics-heading" className="flex flex-col gap-3 rounded-lg border p-4">
+    <section aria-labelledby="topics-heading" className="flex min-w-0 flex-col gap-3 rounded-lg border p-4">
       <div>
         <h2 id="topics-heading" className="text-base font-semibold">
           {t("title")}

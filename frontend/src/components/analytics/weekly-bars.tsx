@@ -12,7 +12,15 @@ import { Bar } from "react-chartjs-2";
 // Only what a bar chart uses, so the bundler leaves the rest of chart.js out.
 Chart.register(BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
-export type Series = { label: string; data: number[]; token: "primary" | "highlight" | "destructive" };
+export type Series = { label: string; data: number[]; kind: "questions" | "unanswered" | "thumbsDown" };
+
+// Each kind of bar: a theme variable, or a light and a dark color where the theme has none
+// that stands out at 3:1 on the background (WCAG 1.4.11; the theme's --highlight is too pale).
+const PALETTE: Record<Series["kind"], string | { light: string; dark: string }> = {
+  questions: "primary",
+  unanswered: { light: "#d97706", dark: "#fbbf24" }, // amber 600 / 400
+  thumbsDown: "destructive",
+};
 
 /** A theme color as rgb(): canvas code cannot read CSS variables, and chart.js's color math
  * (hover shades) cannot parse oklch(), so the browser converts it by painting one pixel. */
@@ -37,7 +45,7 @@ export function WeeklyBars({
 }) {
   const { resolvedTheme } = useTheme();
   const { data, options } = useMemo(() => {
-    void resolvedTheme; // the colors are read again when the theme changes
+    // resolvedTheme is a dependency: the theme's colors are read again when it changes.
     const text = themeColor("muted-foreground");
     const grid = themeColor("border");
     const reduceMotion = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ?? false;
@@ -55,7 +63,8 @@ export function WeeklyBars({
     const data = {
       labels,
       datasets: series.map((s) => {
-        const color = themeColor(s.token);
+        const paint = PALETTE[s.kind];
+        const color = typeof paint === "string" ? themeColor(paint) : paint[resolvedTheme === "dark" ? "dark" : "light"];
         return { label: s.label, data: s.data, backgroundColor: color, hoverBackgroundColor: color, borderRadius: 3 };
       }),
     };

@@ -27,16 +27,16 @@ export function WeeklyChart({ weeks }: { weeks: WeekCounts[] }) {
   const labels = useMemo(() => weeks.map((w) => weekLabel(w.start)), [weeks, weekLabel]);
   const series = useMemo<Series[]>(
     () => [
-      { label: t("totals.questions"), data: weeks.map((w) => w.questions), token: "primary" },
-      { label: t("totals.unanswered"), data: weeks.map((w) => w.unanswered), token: "highlight" },
-      { label: t("totals.thumbsDown"), data: weeks.map((w) => w.thumbs_down), token: "destructive" },
+      { label: t("totals.questions"), data: weeks.map((w) => w.questions), kind: "questions" },
+      { label: t("totals.unanswered"), data: weeks.map((w) => w.unanswered), kind: "unanswered" },
+      { label: t("totals.thumbsDown"), data: weeks.map((w) => w.thumbs_down), kind: "thumbsDown" },
     ],
     [weeks, t],
   );
   const description = t("chart.description", { from: labels[0] ?? "", to: labels.at(-1) ?? "" });
 
   return (
-    <section aria-labelledby="weekly-heading" className="flex flex-col gap-3 rounded-lg border p-4">
+    <section aria-labelledby="weekly-heading" className="flex min-w-0 flex-col gap-3 rounded-lg border p-4">
       <h2 id="weekly-heading" className="text-base font-semibold">
         {t("chart.title")}
       </h2>
