@@ -105,20 +105,23 @@ export function Composer({ value, onChange, onSend, onStop, busy, canSend, hint,
           className="flex cursor-pointer items-center gap-1.5 rounded-md text-xs font-medium has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-offset-2 has-[:focus-visible]:outline-ring"
           title={t("tutorHint")}
         >
-          <input
-            type="checkbox"
-            role="switch"
-            data-testid="tutor-switch"
-            checked={tutor}
-            aria-checked={tutor}
-            aria-describedby={tutorHintId}
-            onChange={(e) => onTutorChange(e.target.checked)}
-            className="peer sr-only"
-          />
-          <span
-            aria-hidden
-            className="relative inline-flex h-4 w-7 shrink-0 items-center rounded-full bg-input transition-colors peer-checked:bg-primary after:absolute after:left-0.5 after:size-3 after:rounded-full after:bg-background after:shadow after:transition-transform peer-checked:after:translate-x-3"
-          />
+          {/* A real checkbox (role="switch") laid over the drawn track: clicks and keys reach it. */}
+          <span className="relative inline-flex h-4 w-7 shrink-0">
+            <input
+              type="checkbox"
+              role="switch"
+              data-testid="tutor-switch"
+              checked={tutor}
+              aria-checked={tutor}
+              aria-describedby={tutorHintId}
+              onChange={(e) => onTutorChange(e.target.checked)}
+              className="peer absolute inset-0 z-10 m-0 size-full cursor-pointer opacity-0"
+            />
+            <span
+              aria-hidden
+              className="pointer-events-none absolute inset-0 rounded-full bg-input ring-1 ring-muted-foreground/40 ring-inset transition-colors peer-checked:bg-primary after:absolute after:top-0.5 after:left-0.5 after:size-3 after:rounded-full after:bg-background after:shadow after:transition-transform peer-checked:after:translate-x-3"
+            />
+          </span>
           <GraduationCapIcon aria-hidden className="size-3.5" />
           {t("tutor")}
           <span id={tutorHintId} className="sr-only">
