@@ -183,6 +183,15 @@ def test_questions_come_from_every_document_of_the_scope(
     assert {q.passage.document_id for q in quiz} == {"doc-1", "doc-2"}
 
 
+def test_a_page_range_takes_its_choices_from_the_whole_document(pt: list[Passage]) -> None:
+    pages = [p for p in pt if p.page == 2]
+    alone = build_quiz(pages, 5, seed="s")
+    ranged = build_quiz(pages, 5, seed="s", context=pt)
+    assert alone == [] and len(ranged) >= 2  # one page alone has too few terms to choose from
+    assert all(q.passage.page == 2 for q in ranged)
+    assert all(len(set(q.choices)) == 4 and q.answer in q.choices for q in ranged)
+
+
 @pytest.mark.parametrize(
     "material",
     [

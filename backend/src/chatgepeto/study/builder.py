@@ -123,6 +123,12 @@ class StudyBuilder:
                 study_set.page_to,
             )
             material = scopes.passages(session, scope)
+            # A page range draws its quiz's answers and distractors from its whole document.
+            context = (
+                scopes.passages(session, scopes.Scope(scope.collection_id, scope.document_id))
+                if kind == "quiz" and scope.document_id and (scope.page_from or scope.page_to)
+                else []
+            )
         if not material:
             raise BuildFailed("This part of the material has no text to study from.", "no_text")
         language = scopes.main_language(material)
@@ -136,7 +142,7 @@ class StudyBuilder:
                 last[0] = now
                 self._progress(job_id, attempt, min(max(share, 0.0), 0.99))
 
-        mode, drafts = self._draft(kind, material, count, language, set_id, progress)
+        mode, drafts = self._draft(kind, material, context, count, language, set_id, progress)
         if not drafts:
             raise BuildFailed(NOTHING_BUILT[kind], "nothing_built")
         if lost.is_set():
@@ -148,6 +154,7 @@ class StudyBuilder:
         self,
         kind: str,
         material: Sequence[Passage],
+        context: Sequence[Passage],
         count: int,
         language: str,
         seed: str,
@@ -171,7 +178,9 @@ class StudyBuilder:
             log.warning("study_generation_gave_nothing", kind=kind)
         if kind == "quiz":
             return "extractive", list(
-                extractive.build_quiz(material, count, seed=seed, on_progress=progress)
+                extractive.build_quiz(
+                    material, count, seed=seed, context=context, on_progress=progress
+                )
             )
         if kind == "flashcards":
             return "extractive", list(extractive.build_cards(material, count, on_progress=progress))

@@ -88,16 +88,23 @@ def build_quiz(
     count: int,
     *,
     seed: str = "",
+    context: Sequence[Passage] = (),
     on_progress: Progress | None = None,
 ) -> list[QuizDraft]:
-    """Up to `count` cloze questions spread over the documents and pages of `passages`."""
+    """Up to `count` cloze questions spread over the documents and pages of `passages`.
+
+    `context`: the whole documents a page range was taken from. Their key terms are the
+    answers and distractors to choose from (a few pages alone hold too few terms to offer three
+    plausible wrong choices); the questions still come from `passages` only.
+    """
     if count <= 0 or not passages:
         return []
     documents = group_documents(passages)
+    wider = {doc.document_id: doc for doc in group_documents(context)} if context else {}
     _report(on_progress, 0.2)
     per_doc: list[list[_Cloze]] = []
     for k, doc in enumerate(documents):
-        per_doc.append(_clozes(doc))
+        per_doc.append(_clozes(doc, wider.get(doc.document_id)))
         _report(on_progress, 0.2 + 0.7 * (k + 1) / len(documents))
     shares = _allocate(count, [len(c) for c in per_doc])
     drafts = []
@@ -116,8 +123,9 @@ def build_quiz(
     return drafts
 
 
-def _clozes(doc: Document) -> list[_Cloze]:
-    terms = _glossary_terms(doc) + key_terms(doc.sentences, doc.language)
+def _clozes(doc: Document, wider: Document | None = None) -> list[_Cloze]:
+    vocabulary = wider or doc
+    terms = _glossary_terms(vocabulary) + key_terms(vocabulary.sentences, vocabulary.language)
     if len(terms) < 4:
         return []
     rank = {t.text: r for r, t in enumerate(terms)}
