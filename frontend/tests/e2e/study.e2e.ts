@@ -104,12 +104,20 @@ async function waitUntilReady(documentId: string, timeoutMs = 120_000): Promise<
 }
 
 /** From the study page: choose the tool and the count, create, and wait for the set to be ready. */
-async function createSet(kind: "quiz" | "flashcards" | "guide", count: number): Promise<void> {
+async function createSet(
+  kind: "quiz" | "flashcards" | "guide",
+  count: number,
+  pages?: [number, number],
+): Promise<void> {
   await page.goto(`${frontend!.url}/study`);
   await page.getByTestId("collection-picker").selectOption({ label: COLLECTION });
   await page.getByTestId(`study-kind-${kind}`).check();
   await page.getByTestId("study-scope").selectOption({ label: "ecologia.pdf (4 páginas)" });
   await page.getByTestId("study-count").fill(String(count));
+  if (pages) {
+    await page.getByTestId("study-page-from").fill(String(pages[0]));
+    await page.getByTestId("study-page-to").fill(String(pages[1]));
+  }
   await page.getByTestId("study-submit").click();
   const view = page.getByTestId("study-set-view");
   await view.waitFor({ state: "visible", timeout: 15_000 });
@@ -197,10 +205,9 @@ describe("the study tools in a browser", () => {
     await page.getByRole("heading", { level: 1, name: "Estudar" }).waitFor();
     await page.getByTestId("collection-picker").selectOption({ label: COLLECTION });
     await page.getByTestId("study-sets-empty").waitFor({ state: "visible" });
-    expect(await page.getByTestId("study-scope").locator("option").allTextContents()).toEqual([
-      "A coleção inteira",
-      "ecologia.pdf (4 páginas)",
-    ]);
+    await expect
+      .poll(() => page.getByTestId("study-scope").locator("option").allTextContents())
+      .toEqual(["A coleção inteira", "ecologia.pdf (4 páginas)"]);
     await shot("study-empty");
     await checkAccessibility("study-empty");
   });
@@ -275,10 +282,16 @@ describe("the study tools in a browser", () => {
     expect(await row.getByTestId("card-due").textContent()).toMatch(/^Revisar em/);
   });
 
-  test("a study guide: topics in order with summaries and citations that open the viewer", async () => {
-    await createSet("guide", 3);
+  test("a study guide of pages 2–3: topics with summaries and citations that open the viewer", async () => {
+    await createSet("guide", 3, [2, 3]);
     const topics = page.getByTestId("guide-topic");
     expect(await topics.count()).toBeGreaterThan(0);
+    // Only the chosen pages are cited.
+    const cited = (await page.getByTestId("source-item").allTextContents()).map((t) =>
+      Number(/p\.\s*(\d+)/.exec(t)?.[1]),
+    );
+    expect(cited.length).toBeGreaterThan(0);
+    expect(cited.every((n) => n >= 2 && n <= 3), `cited pages ${cited}`).toBe(true);
     expect((await topics.first().getByRole("heading", { level: 2 }).textContent())?.trim()).toBeTruthy();
     await shot("study-guide");
     await checkAccessibility("study-guide");
