@@ -11,6 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chatgepeto.analytics.report import MAX_LISTED
+from chatgepeto.analytics.topics import MAX_TOPIC_QUESTIONS
+
 # The most weeks one look takes in (a year).
 MAX_WEEKS = 52
 
@@ -48,7 +51,10 @@ class WeekOut(BaseModel):
 class TopicOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     phrase: str = Field(description="A key phrase of the questions, as most often written.")
-    count: int = Field(description="Questions that mention it (case and accents aside).")
+    count: int = Field(
+        description="Questions that mention it (case and accents aside), of the newest "
+        f"{MAX_TOPIC_QUESTIONS:,}."
+    )
     example: str = Field(description="The newest of those questions.")
     last_asked_at: datetime
 
@@ -83,5 +89,7 @@ class AnalyticsOut(BaseModel):
     thumbs_down_total: int
     weeks: list[WeekOut] = Field(description="Oldest first, every week of the window.")
     topics: list[TopicOut] = Field(description="The most asked first.")
-    unanswered: list[UnansweredOut] = Field(description="Newest first, at most 50.")
-    thumbs_down: list[ThumbsDownOut] = Field(description="Newest rating first, at most 50.")
+    unanswered: list[UnansweredOut] = Field(description=f"Newest first, at most {MAX_LISTED}.")
+    thumbs_down: list[ThumbsDownOut] = Field(
+        description=f"Newest rating first, at most {MAX_LISTED}."
+    )
