@@ -20,7 +20,7 @@ def _read(text: str, delimiter: str = ",") -> list[list[str]]:
 def test_a_header_then_one_row_per_question():
     text = to_csv(
         [
-            asked("Por que a seleção natural?", AT, score=0.91234, rating="up"),
+            asked("Por que a seleção natural?", AT, score=3.91234, rating="up"),
             asked("O que é mitocôndria?", AT, not_in_material=True, score=None),
             asked("E a deriva?", AT, score=0.1, rating="down", comment="Errado, não é isso"),
         ]
@@ -29,7 +29,7 @@ def test_a_header_then_one_row_per_question():
     assert tuple(header) == COLUMNS
     assert rows == [
         ["2026-W49", "2026-12-03T08:15:10Z", "Por que a seleção natural?", "answered", "",
-         "0.9123", "up", ""],
+         "3.9123", "up", ""],
         ["2026-W49", "2026-12-03T08:15:10Z", "O que é mitocôndria?", "unanswered",
          "not_in_material", "", "", ""],
         ["2026-W49", "2026-12-03T08:15:10Z", "E a deriva?", "unanswered", "low_score", "0.1000",

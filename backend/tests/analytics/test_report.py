@@ -31,7 +31,7 @@ def test_unanswered_questions_with_their_reason_newest_first():
         [
             asked("Nova", NOW, score=0.2),
             asked("Velha", NOW - timedelta(days=2), not_in_material=True, score=None),
-            asked("Respondida", NOW - timedelta(days=3), score=0.95),
+            asked("Respondida", NOW - timedelta(days=3), score=2.95),
         ],
         WINDOW,
     )

@@ -142,7 +142,7 @@ def test_the_csv_export(client, filled):
     jupiter, bacteria, injection = rows[1], rows[3], rows[4]
     assert jupiter[3:] == ["unanswered", "not_in_material", "", "down", "Não está no material?"]
     assert bacteria[3:6] == ["unanswered", "low_score", "0.0500"]
-    assert rows[0][3:] == ["answered", "", "0.9000", "", ""]
+    assert rows[0][3:] == ["answered", "", "3.0000", "", ""]
     assert injection[7] == "'@SUM(1+1)"
     assert bacteria[0] == week_label(last_weeks(2).mondays[0])
     assert bacteria[1].endswith("Z")
@@ -204,3 +204,17 @@ def test_leak_free(client, filled):
     leaks.allow(INJECTION)
     client.get(_url(filled), headers=AUTH)
     client.get(_url(filled, "/export.csv"), headers=AUTH)
+
+
+def test_with_rank_fusion_scores_judge_nothing(make_app, make_settings):
+    app = make_app(make_settings(fusion="rrf"))
+    client = app.test_client()
+    collection_id = create_collection(client)
+    with app.extensions["chatgepeto"].sessions.begin() as s:
+        add_question(s, collection_id, "Pergunta com posto baixo", NOW, score=0.03)
+        add_question(s, collection_id, "Fora do material", NOW, not_in_material=True)
+    body = client.get(_url(collection_id), headers=AUTH).get_json()
+    assert body["low_score"] is None
+    assert [u["reason"] for u in body["unanswered"]] == ["not_in_material"]
+    text = client.get(_url(collection_id, "/export.csv"), headers=AUTH).get_data(as_text=True)
+    assert "low_score" not in text

@@ -44,7 +44,9 @@ def _stamp(moment: datetime) -> str:
     return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def rows(questions: Iterable[AskedQuestion], low_score: float = LOW_SCORE) -> Iterable[list[str]]:
+def rows(
+    questions: Iterable[AskedQuestion], low_score: float | None = LOW_SCORE
+) -> Iterable[list[str]]:
     """The cells of each question's row, in COLUMNS order."""
     for q in questions:
         reason = unanswered_reason(q, low_score)
@@ -61,7 +63,9 @@ def rows(questions: Iterable[AskedQuestion], low_score: float = LOW_SCORE) -> It
 
 
 def to_csv(
-    questions: Iterable[AskedQuestion], delimiter: str = "comma", low_score: float = LOW_SCORE
+    questions: Iterable[AskedQuestion],
+    delimiter: str = "comma",
+    low_score: float | None = LOW_SCORE,
 ) -> str:
     """The whole export: BOM, header row, one row per question."""
     out = io.StringIO()

@@ -72,7 +72,7 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 def build_report(
     questions: Sequence[AskedQuestion],
     window: Window,
-    low_score: float = LOW_SCORE,
+    low_score: float | None = LOW_SCORE,
     limit: int = MAX_LISTED,
 ) -> Report:
     """Summarise `questions` (newest first, all in `window`) week by week.

@@ -9,7 +9,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from chatgepeto.analytics.export import to_csv
 from chatgepeto.analytics.questions import AskedQuestion, load_questions
 from chatgepeto.analytics.report import build_report, in_window
-from chatgepeto.analytics.unanswered import LOW_SCORE
+from chatgepeto.analytics.unanswered import low_score_for
 from chatgepeto.analytics.weeks import Window, last_weeks
 from chatgepeto.api import services
 from chatgepeto.api.analytics_schemas import (
@@ -47,12 +47,13 @@ def collection_analytics(path: AnalyticsPath, query: AnalyticsQuery):
     """A collection's questions, unanswered questions and rated-down answers per ISO week
     (UTC), its most asked topics, and the latest unanswered and rated-down ones."""
     window, questions = _questions(path.collection_id, query.weeks)
-    report = build_report(questions, window)
+    low_score = low_score_for(services().settings.fusion)
+    report = build_report(questions, window, low_score)
     out = AnalyticsOut.model_validate(
         {
             "collection_id": path.collection_id,
             "since": window.since,
-            "low_score": LOW_SCORE,
+            "low_score": low_score,
             **{name: getattr(report, name) for name in report.__dataclass_fields__},
         }
     )
@@ -71,7 +72,7 @@ def export_analytics(path: AnalyticsPath, query: ExportQuery):
     window, questions = _questions(path.collection_id, query.weeks)
     filename = f"analytics-{path.collection_id}-{window.mondays[0].isoformat()}.csv"
     return Response(
-        to_csv(questions, query.delimiter),
+        to_csv(questions, query.delimiter, low_score_for(services().settings.fusion)),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',

@@ -81,8 +81,9 @@ class AnalyticsOut(BaseModel):
     collection_id: str
     timezone: Literal["UTC"] = "UTC"
     since: datetime = Field(description="Monday 00:00 UTC of the first week covered.")
-    low_score: float = Field(
-        description="Answers whose best passage scored below this count as unanswered."
+    low_score: float | None = Field(
+        description="Answers whose best passage scored below this count as unanswered; null "
+        "when the retriever's scores are ranks (FUSION=rrf) and no answer is judged by them."
     )
     questions_total: int
     unanswered_total: int

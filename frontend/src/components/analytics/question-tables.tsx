@@ -63,7 +63,7 @@ export function UnansweredTable({
 }: {
   items: Unanswered[];
   total: number;
-  lowScore: number;
+  lowScore: number | null;
 }) {
   const t = useTranslations("analytics.unanswered");
   const when = useWhen();
@@ -73,7 +73,9 @@ export function UnansweredTable({
   const reason = (item: Unanswered) =>
     item.reason === "not_in_material"
       ? t("notInMaterial")
-      : t("lowScore", { threshold: format.number(lowScore, { maximumFractionDigits: 2 }) });
+      : lowScore === null
+        ? t("lowScorePlain")
+        : t("lowScore", { threshold: format.number(lowScore, { maximumFractionDigits: 2 }) });
   const cards = items.map((item, i) => (
     <li key={`${item.asked_at}-${i}`} className="flex flex-col gap-1 py-2 text-sm">
       <p className="break-words font-medium">{item.question}</p>

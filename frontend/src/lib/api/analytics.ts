@@ -48,7 +48,8 @@ export const AnalyticsReport = v.object({
   collection_id: v.string(),
   timezone: v.string(),
   since: v.string(),
-  low_score: v.number(),
+  /** Null when the retriever's scores are ranks and no answer is judged by them. */
+  low_score: v.nullable(v.number()),
   questions_total: int,
   unanswered_total: int,
   thumbs_down_total: int,

@@ -109,7 +109,7 @@ describe("analytics page", () => {
 
     const unanswered = screen.getAllByTestId("unanswered-row");
     expect(unanswered[0]).toHaveTextContent("Qual a massa de Júpiter?Fora do material—");
-    expect(unanswered[1]).toHaveTextContent("Pontuação de busca baixa (abaixo de 0,5)0,05");
+    expect(unanswered[1]).toHaveTextContent("Pontuação de busca baixa (abaixo de 1)0,05");
     expect(within(unanswered[0]).getByText("03/12/2026, 07:00")).toHaveAttribute(
       "datetime",
       "2026-12-03T10:00:00Z",
@@ -148,7 +148,7 @@ describe("analytics page", () => {
     expect(screen.getByRole("heading", { name: "Most asked topics" })).toBeInTheDocument();
     expect(screen.getAllByTestId("topic")[0]).toHaveTextContent("3 questions");
     expect(screen.getByText("Weeks run Monday to Sunday, in UTC.")).toBeInTheDocument();
-    expect(screen.getAllByTestId("unanswered-row")[1]).toHaveTextContent("Low retrieval score (below 0.5)");
+    expect(screen.getAllByTestId("unanswered-row")[1]).toHaveTextContent("Low retrieval score (below 1)");
   });
 
   it("points to the documents page when there is no collection", async () => {

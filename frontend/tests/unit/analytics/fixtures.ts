@@ -32,7 +32,7 @@ export const REPORT: AnalyticsReport = {
   collection_id: "bio",
   timezone: "UTC",
   since: "2026-11-16T00:00:00Z",
-  low_score: 0.5,
+  low_score: 1,
   questions_total: 5,
   unanswered_total: 2,
   thumbs_down_total: 60,
