@@ -8,9 +8,10 @@ export async function generateMetadata(): Promise<Metadata> {
   return { title: `${t("title")} · ChatGepeto` };
 }
 
-export default function AnalyticsPage() {
+export default async function AnalyticsPage() {
+  const t = await getTranslations("analytics");
   return (
-    <AdminGate>
+    <AdminGate title={t("title")}>
       <AnalyticsWorkspace />
     </AdminGate>
   );

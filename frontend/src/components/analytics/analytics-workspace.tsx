@@ -40,10 +40,7 @@ export function AnalyticsWorkspace() {
 
   return (
     <div className="flex min-h-0 min-w-0 flex-1 flex-col gap-4 overflow-y-auto p-4">
-      <div className="flex flex-col gap-1">
-        <h2 className="text-xl font-semibold">{t("title")}</h2>
-        <p className="text-sm text-muted-foreground">{t("intro")}</p>
-      </div>
+      <p className="text-sm text-muted-foreground">{t("intro")}</p>
 
       {collections.error ? <ErrorMessage error={collections.error} onRetry={collections.reload} /> : null}
       {collections.data === undefined && collections.loading && <PanelLoading label={common("loading")} />}

@@ -48,7 +48,8 @@ async function verify(): Promise<GateState> {
   }
 }
 
-export function AdminGate({ children }: { children: React.ReactNode }) {
+/** `title`: the heading of the page it guards (the documents page's by default). */
+export function AdminGate({ children, title }: { children: React.ReactNode; title?: string }) {
   const t = useTranslations("documents");
   const common = useTranslations("common");
   const [state, setState] = useState<GateState>({ status: "checking" });
@@ -103,7 +104,7 @@ export function AdminGate({ children }: { children: React.ReactNode }) {
     <AdminContext.Provider value={admin}>
       <main className="flex min-h-0 min-w-0 flex-1 flex-col">
         <div className="flex flex-wrap items-center gap-2 border-b px-4 py-2">
-          <h1 className="mr-auto text-lg font-semibold">{t("title")}</h1>
+          <h1 className="mr-auto text-lg font-semibold">{title ?? t("title")}</h1>
           <Button variant="outline" size="sm" onClick={admin.signOut} data-testid="sign-out">
             <LogOutIcon aria-hidden />
             {t("admin.signOut")}
