@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from chatgepeto.retrieval.lexical import fold
 
 # Short answers: this share of the expected answer's words must be in the student's.
 SHORT_ANSWER_OVERLAP = 0.6
@@ -16,9 +17,7 @@ _FILLER = {
 
 def normalise(text: str) -> str:
     """Case, accents, punctuation and spacing do not matter."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return " ".join(_WORD.findall(folded))
+    return " ".join(_WORD.findall(fold(text)))
 
 
 def is_correct(kind: str, expected: str, given: str) -> bool:

@@ -56,7 +56,7 @@ class StudyService:
             )
             session.add(study_set)
             session.flush()
-            return self._view(session, study_set, reveal=False), job.id
+            return self._view(study_set), job.id
 
     def list(self, collection_id: str, kind: str | None) -> list[dict[str, Any]]:
         """A collection's sets, newest first, without their items."""
@@ -78,7 +78,7 @@ class StudyService:
     def get(self, set_id: str) -> dict[str, Any]:
         """A set with its items; a quiz's answers and explanations left out."""
         with self.sessions() as session:
-            return self._view(session, self._get(session, set_id), reveal=False)
+            return self._view(self._get(session, set_id))
 
     def delete(self, set_id: str, user_id: str | None, *, admin: bool) -> None:
         """Delete a set with its items, attempts and schedules (its creator or a teacher);
@@ -204,9 +204,9 @@ class StudyService:
         return study_set
 
     @staticmethod
-    def _view(session: Session, study_set: StudySet, *, reveal: bool) -> dict[str, Any]:
+    def _view(study_set: StudySet) -> dict[str, Any]:
         items = list(study_set.items)
-        hide = study_set.kind == "quiz" and not reveal
+        hide = study_set.kind == "quiz"  # its answers come with an attempt
         return {
             **_summary(study_set, len(items)),
             "items": [_item(i, hide=hide) for i in items],
