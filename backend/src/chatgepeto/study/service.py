@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from chatgepeto.errors import Conflict, InvalidInput, NotFound
 from chatgepeto.ingestion.jobs import STUDY
@@ -60,11 +60,17 @@ class StudyService:
 
     def list(self, collection_id: str, kind: str | None) -> list[dict[str, Any]]:
         """A collection's sets, newest first, without their items."""
+        items = (
+            select(func.count(StudyItem.id))
+            .where(StudyItem.set_id == StudySet.id)
+            .correlate(StudySet)
+            .scalar_subquery()
+        )
+        # The set with its job in one statement (see `_get`).
         stmt = (
-            select(StudySet, func.count(StudyItem.id))
-            .outerjoin(StudyItem, StudyItem.set_id == StudySet.id)
+            select(StudySet, items)
+            .options(joinedload(StudySet.job))
             .where(StudySet.collection_id == collection_id)
-            .group_by(StudySet.id)
             .order_by(StudySet.created_at.desc(), StudySet.id.desc())
             .limit(200)
         )
@@ -72,7 +78,7 @@ class StudyService:
             stmt = stmt.where(StudySet.kind == kind)
         with self.sessions() as session:
             scopes.check_collection(session, collection_id)
-            rows = session.execute(stmt.options(selectinload(StudySet.job))).all()
+            rows = session.execute(stmt).all()
             return [_summary(study_set, items) for study_set, items in rows]
 
     def get(self, set_id: str) -> dict[str, Any]:
@@ -189,7 +195,12 @@ class StudyService:
 
     @staticmethod
     def _get(session: Session, set_id: str) -> StudySet:
-        study_set = session.get(StudySet, set_id)
+        # One statement for the set, its job and its items: under PostgreSQL's read committed a
+        # second SELECT could see the build's commit the first did not (a `ready` job beside
+        # a set without its mode).
+        study_set = session.get(
+            StudySet, set_id, options=[joinedload(StudySet.job), joinedload(StudySet.items)]
+        )
         if study_set is None:
             raise NotFound(f"Study set {set_id!r} does not exist.")
         return study_set
