@@ -23,6 +23,10 @@ from chatgepeto.ingestion.jobs import STUDY, InProcessJobRunner, JobRunner
 from chatgepeto.ingestion.pipeline import Ingestor
 from chatgepeto.ingestion.reader_process import ParseLimits
 from chatgepeto.observability.logging import get_logger
+from chatgepeto.resources.collections import Collections
+from chatgepeto.resources.conversations import Conversations
+from chatgepeto.resources.documents import Documents, UploadLimits
+from chatgepeto.resources.jobs import JobBoard
 from chatgepeto.retrieval.embeddings import (
     MULTILINGUAL,
     TORCH,
@@ -59,6 +63,11 @@ class Services:
     answerer: Answerer
     study: StudyService
     study_builder: StudyBuilder
+    # The application layer (resources/): what the API, the CLI and the tools call.
+    collections: Collections
+    documents: Documents
+    conversations: Conversations
+    job_board: JobBoard
 
     def warm_up(self, *, search: bool = False) -> None:
         """Load the embedding models now rather than on the first request. With `search` (a
@@ -196,6 +205,9 @@ def build_services(
         parse_limits=parse_limits(settings),
     )
     study_builder = StudyBuilder(sessions, ingestor, providers)
+    jobs = make_job_runner(settings, sessions, ingestor, study_builder)
+    collections = Collections(sessions, vectors, files, retriever.lexical)
+    conversations = Conversations(sessions)
     return Services(
         settings=settings,
         engine=engine,
@@ -205,9 +217,10 @@ def build_services(
         retriever=retriever,
         providers=providers,
         ingestor=ingestor,
-        jobs=make_job_runner(settings, sessions, ingestor, study_builder),
+        jobs=jobs,
         answerer=Answerer(
-            sessions,
+            collections,
+            conversations,
             retriever,
             providers,
             k=settings.search_k,
@@ -216,6 +229,17 @@ def build_services(
         ),
         study=StudyService(sessions),
         study_builder=study_builder,
+        collections=collections,
+        documents=Documents(
+            sessions,
+            files,
+            vectors,
+            jobs,
+            UploadLimits(settings.max_upload_files, settings.max_upload_bytes),
+            settings.data_dir / "tmp",
+        ),
+        conversations=conversations,
+        job_board=JobBoard(sessions, jobs),
     )
 
 

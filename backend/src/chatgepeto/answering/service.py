@@ -14,11 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from typing import Any, Protocol
 
 from chatgepeto.answering.citations import citations_for
 from chatgepeto.answering.extractive import NOTHING_FOUND, extractive_answer
@@ -34,7 +30,6 @@ from chatgepeto.answering.prompts import (
 from chatgepeto.answering.providers import DEADLINE, ProviderChain
 from chatgepeto.answering.safety import StreamSanitizer, new_canary, sanitize
 from chatgepeto.answering.tutor import tutor_hint
-from chatgepeto.errors import InvalidInput, NotFound
 from chatgepeto.ingestion.text import detect_language
 from chatgepeto.observability.logging import get_logger
 from chatgepeto.observability.metrics import (
@@ -45,10 +40,38 @@ from chatgepeto.observability.metrics import (
 )
 from chatgepeto.retrieval.hybrid import HybridRetriever, SearchResult
 from chatgepeto.retrieval.lexical import fold
-from chatgepeto.storage.db import session_scope
-from chatgepeto.storage.models import Chunk, Collection, Conversation, Message, new_id
+from chatgepeto.storage.models import Message, new_id
 
 log = get_logger(__name__)
+
+
+class CollectionLookup(Protocol):
+    """What answering needs to know of collections (resources.collections.Collections)."""
+
+    def check(self, collection_id: str) -> None: ...
+
+    def chunk_count(self, collection_id: str, up_to: int) -> int: ...
+
+
+class ConversationStore(Protocol):
+    """Where turns are read and written (resources.conversations.Conversations): somebody
+    else's conversation is a NotFound, as if it did not exist."""
+
+    def recent(
+        self, conversation_id: str, user_id: str | None, collection_id: str, turns: int
+    ) -> list[Message]: ...
+
+    def add_question(
+        self,
+        conversation_id: str | None,
+        collection_id: str,
+        user_id: str | None,
+        question: str,
+        standalone: str | None,
+    ) -> str: ...
+
+    def add_answer(self, message: Message) -> None: ...
+
 
 HISTORY_TURNS = 6
 
@@ -98,26 +121,6 @@ class AnswerResult:
     tutor: bool = False
     # The passages retrieved for the answer, best first (not part of the API's JSON).
     passages: list[SearchResult] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "answer": self.answer,
-            "citations": self.citations,
-            "conversation_id": self.conversation_id,
-            "message_id": self.message_id,
-            "mode": self.mode,
-            "provider": self.provider,
-            "model": self.model,
-            "fallback": self.fallback,
-            "incomplete": self.incomplete,
-            "tutor": self.tutor,
-            "latency_ms": self.latency_ms,
-            "first_token_ms": self.first_token_ms,
-            "usage": {
-                "input_tokens": self.usage.get("input_tokens"),
-                "output_tokens": self.usage.get("output_tokens"),
-            },
-        }
 
 
 @dataclass(frozen=True)
@@ -198,7 +201,8 @@ class Answerer:
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        collections: CollectionLookup,
+        conversations: ConversationStore,
         retriever: HybridRetriever,
         providers: ProviderChain | None,
         *,
@@ -206,7 +210,8 @@ class Answerer:
         allowed_link_hosts: tuple[str, ...] = (),
         llm_budget_seconds: float = 20.0,
     ) -> None:
-        self.sessions = sessions
+        self.collections = collections
+        self.conversations = conversations
         self.retriever = retriever
         self.providers = providers
         self.allowed_link_hosts = allowed_link_hosts
@@ -225,66 +230,30 @@ class Answerer:
     ) -> _Turn:
         started = time.perf_counter()
         question = question.strip()
-        with self.sessions() as session:
-            if session.get(Collection, collection_id) is None:
-                raise NotFound(f"Collection {collection_id!r} does not exist.")
-            history: list[tuple[str, str]] = []
-            asked_before: str | None = None
-            chunks = session.scalar(
-                select(func.count()).select_from(
-                    select(Chunk.id)
-                    .where(Chunk.collection_id == collection_id)
-                    .limit(WEAK_SCORE_MIN_CHUNKS)
-                    .subquery()
-                )
+        self.collections.check(collection_id)
+        chunks = self.collections.chunk_count(collection_id, WEAK_SCORE_MIN_CHUNKS)
+        history: list[tuple[str, str]] = []
+        asked_before: str | None = None
+        if conversation_id:
+            recent = self.conversations.recent(
+                conversation_id, user_id, collection_id, HISTORY_TURNS
             )
-            if conversation_id:
-                conversation = session.get(Conversation, conversation_id)
-                # Somebody else's conversation is answered as one that does not exist.
-                if conversation is None or conversation.user_id != user_id:
-                    raise NotFound(f"Conversation {conversation_id!r} does not exist.")
-                if conversation.collection_id != collection_id:
-                    raise InvalidInput(
-                        "This conversation belongs to another collection; start a new one."
-                    )
-                recent = list(
-                    session.scalars(
-                        select(Message)
-                        .where(Message.conversation_id == conversation_id)
-                        .order_by(Message.created_at.desc())
-                        .limit(HISTORY_TURNS)
-                    )
-                )[::-1]
-                history = [(m.role, m.content) for m in recent]
-                asked_before = _same_question(question, recent)
-        # Outside any transaction: the rewrite may take a while and must not hold a lock.
+            history = [(m.role, m.content) for m in recent]
+            asked_before = _same_question(question, recent)
+        # No transaction is open: the rewrite may take a while and must not hold a lock.
         # The same question asked again (the full answer after a tutor's hint) keeps its
         # rewrite: the hint in between is no follow-up to resolve.
         standalone = asked_before or self._standalone(question, history)
         # Retrieval before anything is written: if the index is down, nothing is half-stored.
         results = self.retriever.search(collection_id, standalone, self.k)
-        with session_scope(self.sessions) as session:
-            if conversation_id:
-                conversation = session.get(Conversation, conversation_id)
-                if conversation is None:  # deleted meanwhile
-                    raise NotFound(f"Conversation {conversation_id!r} does not exist.")
-                conversation.updated_at = datetime.now(UTC)
-            else:
-                conversation = Conversation(
-                    collection_id=collection_id, user_id=user_id, title=question[:120]
-                )
-                session.add(conversation)
-                session.flush()
-                conversation_id = conversation.id
-            # The question is stored before the answer, so it survives whatever happens to it.
-            session.add(
-                Message(
-                    conversation_id=conversation_id,
-                    role="user",
-                    content=question,
-                    standalone_question=standalone if standalone != question else None,
-                )
-            )
+        # The question is stored before the answer, so it survives whatever happens to it.
+        conversation_id = self.conversations.add_question(
+            conversation_id,
+            collection_id,
+            user_id,
+            question,
+            standalone if standalone != question else None,
+        )
         return _Turn(
             question=question,
             language=detect_language(question),
@@ -325,30 +294,26 @@ class Answerer:
     # -- storing -----------------------------------------------------------------------------
 
     def _store(self, turn: _Turn, result: AnswerResult) -> None:
-        with session_scope(self.sessions) as session:
-            session.add(
-                Message(
-                    id=result.message_id,
-                    conversation_id=turn.conversation_id,
-                    role="assistant",
-                    content=result.answer,
-                    mode=result.mode,
-                    citations=result.citations,
-                    provider=result.provider,
-                    model=result.model,
-                    latency_ms=result.latency_ms,
-                    first_token_ms=result.first_token_ms,
-                    input_tokens=result.usage.get("input_tokens"),
-                    output_tokens=result.usage.get("output_tokens"),
-                    incomplete=result.incomplete,
-                    tutor=result.tutor,
-                    retrieval_score=best_score(turn.results),
-                    not_in_material=self.not_in_material(turn, result.answer),
-                )
+        self.conversations.add_answer(
+            Message(
+                id=result.message_id,
+                conversation_id=turn.conversation_id,
+                role="assistant",
+                content=result.answer,
+                mode=result.mode,
+                citations=result.citations,
+                provider=result.provider,
+                model=result.model,
+                latency_ms=result.latency_ms,
+                first_token_ms=result.first_token_ms,
+                input_tokens=result.usage.get("input_tokens"),
+                output_tokens=result.usage.get("output_tokens"),
+                incomplete=result.incomplete,
+                tutor=result.tutor,
+                retrieval_score=best_score(turn.results),
+                not_in_material=self.not_in_material(turn, result.answer),
             )
-            conversation = session.get(Conversation, turn.conversation_id)
-            if conversation is not None:
-                conversation.updated_at = datetime.now(UTC)
+        )
         ANSWERS.labels(result.mode, "incomplete" if result.incomplete else "ok").inc()
 
     def _result(

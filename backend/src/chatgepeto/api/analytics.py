@@ -20,8 +20,7 @@ from chatgepeto.api.analytics_schemas import (
 )
 from chatgepeto.api.auth import BEARER, admin_only
 from chatgepeto.api.schemas import ErrorOut
-from chatgepeto.errors import NotFound
-from chatgepeto.storage.models import Collection
+from chatgepeto.resources.collections import require_collection
 
 bp = APIBlueprint("analytics", __name__, url_prefix="/api", abp_tags=[Tag(name="analytics")])
 
@@ -31,8 +30,7 @@ _ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 def _questions(collection_id: str, weeks: int) -> tuple[Window, list[AskedQuestion]]:
     window = last_weeks(weeks)
     with services().sessions() as session:
-        if session.get(Collection, collection_id) is None:
-            raise NotFound(f"Collection {collection_id!r} does not exist.")
+        require_collection(session, collection_id)
         questions = load_questions(session, collection_id, window.since)
     return window, in_window(questions, window)
 

@@ -6,19 +6,44 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from flask_openapi3 import FileStorage
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Times as Python writes them (`2026-12-04T01:20:28.123456+00:00`; SQLite's come back naive).
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(datetime.isoformat, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
+# A fraction done, to a tenth of a percent.
+Progress = Annotated[float, AfterValidator(lambda value: round(value, 3))]
 
 
-class ErrorBody(BaseModel):
+class Out(BaseModel):
+    """A response body: built from the rows and results the application layer returns
+    (`Model.model_validate(row)`), and what the OpenAPI spec describes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ErrorBody(Out):
     code: str
     message: str
     request_id: str | None = None
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(Out):
     error: ErrorBody
 
 
@@ -35,15 +60,16 @@ class CollectionPath(BaseModel):
     collection_id: str = Field(max_length=64)
 
 
-class CollectionOut(BaseModel):
+class CollectionOut(Out):
     id: str
     name: str
     description: str
-    documents: int
-    created_at: datetime
+    # A row's `document_count`; `documents` in the body.
+    documents: int = Field(validation_alias=AliasChoices("document_count", "documents"))
+    created_at: Timestamp
 
 
-class CollectionList(BaseModel):
+class CollectionList(Out):
     items: list[CollectionOut]
 
 
@@ -58,7 +84,7 @@ class DocumentPath(BaseModel):
     document_id: str = Field(max_length=64)
 
 
-class DocumentOut(BaseModel):
+class DocumentOut(Out):
     id: str
     collection_id: str
     filename: str
@@ -67,13 +93,13 @@ class DocumentOut(BaseModel):
     pages: int | None
     chunks: int
     status: Literal["queued", "running", "ready", "failed"]
-    progress: float
+    progress: Progress
     error: str | None
     error_code: str | None
-    created_at: datetime
+    created_at: Timestamp
 
 
-class DocumentList(BaseModel):
+class DocumentList(Out):
     items: list[DocumentOut]
 
 
@@ -89,7 +115,7 @@ class DocumentListQuery(BaseModel):
     )
 
 
-class UploadItem(BaseModel):
+class UploadItem(Out):
     id: str
     filename: str
     status: str
@@ -97,7 +123,7 @@ class UploadItem(BaseModel):
     duplicate: bool = False
 
 
-class UploadOut(BaseModel):
+class UploadOut(Out):
     items: list[UploadItem]
 
 
@@ -108,19 +134,19 @@ class JobPath(BaseModel):
 JobStatus = Literal["queued", "running", "ready", "failed"]
 
 
-class JobOut(BaseModel):
+class JobOut(Out):
     id: str
     status: JobStatus
-    progress: float
+    progress: Progress
     error: str | None
     error_code: str | None
     document_id: str | None
     # Runs started so far (a crashed run is retried; while a retry waits the job is `queued`,
     # with the error of the last run).
     attempts: int
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    created_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
 
 
 class JobQuery(BaseModel):
@@ -130,11 +156,12 @@ class JobQuery(BaseModel):
 
 
 class JobListItem(JobOut):
+    # The job's document's (none for a study set's job).
     filename: str | None
     collection_id: str | None
 
 
-class JobList(BaseModel):
+class JobList(Out):
     items: list[JobListItem]
     next_cursor: str | None
 
@@ -148,7 +175,7 @@ class SearchIn(BaseModel):
     k: int = Field(default=6, ge=1, le=50)
 
 
-class SearchHit(BaseModel):
+class SearchHit(Out):
     chunk_id: str
     document_id: str
     filename: str
@@ -157,7 +184,7 @@ class SearchHit(BaseModel):
     score: float
 
 
-class SearchOut(BaseModel):
+class SearchOut(Out):
     results: list[SearchHit]
 
 
@@ -179,7 +206,7 @@ class AskIn(BaseModel):
     # No `user_id`: the student is the signed id cookie. Older clients' `user_id` is ignored.
 
 
-class Citation(BaseModel):
+class Citation(Out):
     id: int
     document_id: str
     filename: str
@@ -188,12 +215,12 @@ class Citation(BaseModel):
     chunk_id: str | None = None
 
 
-class Usage(BaseModel):
+class Usage(Out):
     input_tokens: int | None = None
     output_tokens: int | None = None
 
 
-class AskOut(BaseModel):
+class AskOut(Out):
     answer: str
     citations: list[Citation]
     conversation_id: str
@@ -233,34 +260,35 @@ class ConversationPath(BaseModel):
     conversation_id: str = Field(max_length=64)
 
 
-class ConversationSummary(BaseModel):
+class ConversationSummary(Out):
     id: str
     collection_id: str
     user_id: str | None
     title: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
-class ConversationList(BaseModel):
+class ConversationList(Out):
     items: list[ConversationSummary]
     next_cursor: str | None
 
 
-class MessageOut(BaseModel):
+class MessageOut(Out):
     id: str
     role: Literal["user", "assistant"]
     content: str
     mode: str | None
-    citations: list[dict[str, Any]]
+    citations: Annotated[list[dict[str, Any]], BeforeValidator(lambda value: value or [])]
     provider: str | None
     model: str | None
-    fallback: bool
+    # A fallback provider or model answered (the view tells, from the configured chain).
+    fallback: bool = False
     incomplete: bool
     latency_ms: float | None
     first_token_ms: float | None
     usage: Usage
-    created_at: datetime
+    created_at: Timestamp
 
 
 class ConversationOut(ConversationSummary):
@@ -271,7 +299,7 @@ class ChunkPath(BaseModel):
     chunk_id: str = Field(max_length=64)
 
 
-class ChunkOut(BaseModel):
+class ChunkOut(Out):
     id: str
     document_id: str
     filename: str
@@ -281,7 +309,7 @@ class ChunkOut(BaseModel):
     after: str | None
 
 
-class ClientConfig(BaseModel):
+class ClientConfig(Out):
     max_upload_mb: int
     max_upload_files: int
     supported_extensions: list[str]

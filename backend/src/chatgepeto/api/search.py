@@ -10,36 +10,17 @@ from chatgepeto.api.auth import STUDENT
 from chatgepeto.api.identity import current_user_id
 from chatgepeto.api.schemas import AskIn, AskOut, ErrorOut, SearchIn, SearchOut
 from chatgepeto.api.streaming import HEADERS, encode, with_keepalive
-from chatgepeto.errors import NotFound
-from chatgepeto.storage.models import Collection
 
 bp = APIBlueprint("search", __name__, url_prefix="/api", abp_tags=[Tag(name="questions")])
-
-
-def _require_collection(collection_id: str) -> None:
-    with services().sessions() as session:
-        if session.get(Collection, collection_id) is None:
-            raise NotFound(f"Collection {collection_id!r} does not exist.")
 
 
 @bp.post("/search", responses={200: SearchOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut})
 def search(body: SearchIn):
     """The passages of a collection that best match a question (hybrid retrieval)."""
-    _require_collection(body.collection_id)
-    results = services().retriever.search(body.collection_id, body.question, body.k)
-    return {
-        "results": [
-            {
-                "chunk_id": r.chunk_id,
-                "document_id": r.document_id,
-                "filename": r.filename,
-                "page": r.page,
-                "text": r.text,
-                "score": r.score,
-            }
-            for r in results
-        ]
-    }
+    svc = services()
+    svc.collections.check(body.collection_id)
+    results = svc.retriever.search(body.collection_id, body.question, body.k)
+    return SearchOut(results=results).model_dump(mode="json")
 
 
 @bp.post(
@@ -68,7 +49,7 @@ def ask(body: AskIn):
         result = answerer.answer(
             body.question, body.collection_id, body.conversation_id, user_id, tutor=body.tutor
         )
-        return result.as_json()
+        return AskOut.model_validate(result).model_dump(mode="json")
     events = answerer.stream(
         body.question, body.collection_id, body.conversation_id, user_id, tutor=body.tutor
     )

@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, query_expression, relationship
 
 
 def new_id() -> str:
@@ -58,6 +58,8 @@ class Collection(Base):
     documents: Mapped[list[Document]] = relationship(
         back_populates="collection", cascade="all, delete-orphan", passive_deletes=True
     )
+    # How many documents it has, when a query asks (resources/collections.py).
+    document_count: Mapped[int | None] = query_expression()
 
 
 class Document(Base):
@@ -126,6 +128,16 @@ class Job(Base):
     # said it was still at it. A job whose holder has been silent for a lease is taken up again.
     holder: Mapped[str | None] = mapped_column(String(200), default=None)
     heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Read only (the teacher's job list shows the file); `lazy="raise"`: loaded when asked.
+    document: Mapped[Document | None] = relationship(viewonly=True, lazy="raise")
+
+    @property
+    def filename(self) -> str | None:
+        return self.document.filename if self.document is not None else None
+
+    @property
+    def collection_id(self) -> str | None:
+        return self.document.collection_id if self.document is not None else None
 
 
 class Conversation(Base):
@@ -179,6 +191,11 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+    @property
+    def usage(self) -> dict[str, int | None]:
+        """The tokens the model used for this answer."""
+        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
 
 
 class Feedback(Base):
