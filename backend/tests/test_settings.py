@@ -3,15 +3,15 @@ from chatgepeto.settings import Settings
 
 def test_defaults_are_embedded(tmp_path):
     settings = Settings(_env_file=None, data_dir=tmp_path, database_url="", groq_api_key="")
-    assert settings.sqlalchemy_url == f"sqlite:///{tmp_path / 'chatgepeto.sqlite3'}"
-    assert settings.llm_enabled is False
-    assert settings.max_upload_bytes == 50 * 1024 * 1024
+    assert settings.storage.sqlalchemy_url == f"sqlite:///{tmp_path / 'chatgepeto.sqlite3'}"
+    assert settings.answering.llm_enabled is False
+    assert settings.limits.max_upload_bytes == 50 * 1024 * 1024
 
 
 def test_postgres_urls_use_psycopg3(tmp_path):
     for url in ("postgres://u:p@h/db", "postgresql://u:p@h/db"):
         settings = Settings(_env_file=None, data_dir=tmp_path, database_url=url)
-        assert settings.sqlalchemy_url == "postgresql+psycopg://u:p@h/db"
+        assert settings.storage.sqlalchemy_url == "postgresql+psycopg://u:p@h/db"
 
 
 def test_admin_token_is_generated_once_and_kept(tmp_path):
@@ -54,10 +54,13 @@ def test_environment_variables_are_read(tmp_path, monkeypatch):
     monkeypatch.setenv("EMBEDDING_MODEL", "minilm")
     monkeypatch.setenv("MAX_UPLOAD_MB", "7")
     settings = Settings(_env_file=None)
-    assert settings.data_dir == tmp_path
-    assert settings.llm_enabled and settings.groq_api_key.get_secret_value() == "gsk_x"
-    assert settings.embedding_model == "minilm"
-    assert settings.max_upload_bytes == 7 * 1024 * 1024
+    assert settings.storage.data_dir == tmp_path
+    assert (
+        settings.answering.llm_enabled
+        and settings.answering.groq_api_key.get_secret_value() == "gsk_x"
+    )
+    assert settings.embeddings.embedding_model == "minilm"
+    assert settings.limits.max_upload_bytes == 7 * 1024 * 1024
     assert "gsk_x" not in repr(settings)
 
 
@@ -67,7 +70,7 @@ def test_job_settings(tmp_path):
 
     base = {"_env_file": None, "data_dir": tmp_path}
     settings = Settings(**base, redis_url="", job_runner="auto", job_retry_intervals="10,60,300")
-    assert settings.jobs_on_queue is False and settings.retry_intervals == [10, 60, 300]
+    assert settings.jobs_on_queue is False and settings.jobs.retry_intervals == [10, 60, 300]
     queued = Settings(**base, redis_url="redis://r:6379/0", job_retry_intervals=" 1, 2 ")
     assert queued.jobs_on_queue is True and queued.retry_intervals == [1, 2]
     assert Settings(**base, redis_url="redis://r", job_runner="thread").jobs_on_queue is False
@@ -84,7 +87,7 @@ def test_database_password_is_merged_into_the_url(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://app@db.internal:5432/chat?sslmode=require")
     monkeypatch.setenv("DATABASE_PASSWORD", "p@ss/w:rd %")
     settings = Settings(_env_file=None, data_dir=tmp_path)
-    url = make_url(settings.sqlalchemy_url)
+    url = make_url(settings.storage.sqlalchemy_url)
     assert url.drivername == "postgresql+psycopg"
     assert (url.username, url.password) == ("app", "p@ss/w:rd %")
     assert (url.host, url.port) == ("db.internal", 5432)

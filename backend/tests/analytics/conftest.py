@@ -11,9 +11,9 @@ from chatgepeto.storage.models import Collection
 
 @pytest.fixture
 def sessions(settings):
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.sqlalchemy_url)
-    engine = make_engine(settings.sqlalchemy_url)
+    settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.storage.sqlalchemy_url)
+    engine = make_engine(settings.storage.sqlalchemy_url)
     yield make_session_factory(engine)
     engine.dispose()
 

@@ -94,7 +94,7 @@ def test_generated_answer_through_groq(make_app, llm_settings, fake_groq, biolog
         json={"question": "Quais as causas da seleção natural?", "collection_id": collection_id},
     ).get_json()
     assert body["mode"] == "generated" and body["provider"] == "groq"
-    assert body["model"] == llm_settings.groq_model and body["fallback"] is False
+    assert body["model"] == llm_settings.answering.groq_model and body["fallback"] is False
     assert body["usage"]["input_tokens"] > 0 and body["usage"]["output_tokens"] > 0
     assert body["first_token_ms"] is not None and body["latency_ms"] >= body["first_token_ms"]
     stored = client.get(f"/api/conversations/{body['conversation_id']}").get_json()["messages"][1]

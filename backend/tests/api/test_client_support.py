@@ -6,8 +6,8 @@ from utils.documents import make_markdown
 
 def test_config_tells_limits_types_and_answer_mode(client, settings):
     body = client.get("/api/config").get_json()
-    assert body["max_upload_mb"] == settings.max_upload_mb
-    assert body["max_upload_files"] == settings.max_upload_files
+    assert body["max_upload_mb"] == settings.limits.max_upload_mb
+    assert body["max_upload_files"] == settings.limits.max_upload_files
     assert {".pdf", ".docx", ".md", ".txt"} <= set(body["supported_extensions"])
     assert body["generation"] is False
 

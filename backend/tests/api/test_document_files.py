@@ -20,8 +20,8 @@ def client(make_app, store_settings):
 
 
 def _objects(settings) -> list[str]:
-    s3 = boto3.client("s3", endpoint_url=settings.s3_endpoint_url, region_name="us-east-1")
-    listed = s3.list_objects_v2(Bucket=settings.s3_bucket)
+    s3 = boto3.client("s3", endpoint_url=settings.storage.s3_endpoint_url, region_name="us-east-1")
+    listed = s3.list_objects_v2(Bucket=settings.storage.s3_bucket)
     return [item["Key"] for item in listed.get("Contents", [])]
 
 
@@ -34,9 +34,9 @@ def _ready_document(client, pdf: bytes) -> tuple[str, str]:
 
 def test_download_whole_ranges_and_conditional(client, store_settings, biology_pdf):
     collection_id, document_id = _ready_document(client, biology_pdf)
-    if store_settings.s3_bucket:
+    if store_settings.storage.s3_bucket:
         assert _objects(store_settings) == [f"uploads/{collection_id}/{document_id}"]
-        assert not (store_settings.data_dir / "files").exists()
+        assert not (store_settings.storage.data_dir / "files").exists()
     url = f"/api/documents/{document_id}/file"
     size = len(biology_pdf)
 
@@ -84,12 +84,12 @@ def test_delete_removes_the_stored_file(client, store_settings, biology_pdf, tmp
     assert client.delete(f"/api/documents/{document_id}", headers=AUTH).status_code == 204
     assert not files.exists(f"{collection_id}/{document_id}")
     assert client.get(f"/api/documents/{document_id}/file").status_code == 404
-    if store_settings.s3_bucket:
+    if store_settings.storage.s3_bucket:
         assert _objects(store_settings) == [f"uploads/{collection_id}/{second['id']}"]
 
     assert client.delete(f"/api/collections/{collection_id}", headers=AUTH).status_code == 204
     assert not files.exists(f"{collection_id}/{second['id']}")
-    if store_settings.s3_bucket:
+    if store_settings.storage.s3_bucket:
         assert _objects(store_settings) == []
 
 

@@ -115,7 +115,7 @@ def test_bad_files_get_clear_errors_and_store_nothing(client, biology_pdf):
 
 def test_file_over_the_limit_is_413(client, settings):
     collection_id = create_collection(client)
-    big = b"a" * (settings.max_upload_bytes + 1)
+    big = b"a" * (settings.limits.max_upload_bytes + 1)
     response = upload(client, collection_id, ("grande.txt", big))
     assert response.status_code == 413
     assert "MB" in response.get_json()["error"]["message"]
@@ -124,7 +124,7 @@ def test_file_over_the_limit_is_413(client, settings):
 
 def test_request_over_the_total_limit_is_refused_before_reading(client, settings):
     collection_id = create_collection(client)
-    too_long = settings.max_upload_bytes * settings.max_upload_files + 2 * 1024 * 1024
+    too_long = settings.limits.max_upload_bytes * settings.limits.max_upload_files + 2 * 1024 * 1024
     response = client.post(
         f"/api/collections/{collection_id}/documents",
         data=io.BytesIO(b"x" * 10),
@@ -189,7 +189,7 @@ def test_hostile_file_names_are_never_paths(app, client, biology_pdf, tmp_path):
     assert all("\x00" not in i["filename"] and len(i["filename"]) <= 255 for i in items)
     for item in items:
         assert wait_for_document(client, item["id"])["status"] == "ready"
-    data_dir = app.extensions["chatgepeto"].settings.data_dir
+    data_dir = app.extensions["chatgepeto"].settings.storage.data_dir
     assert not (data_dir.parent / "etc").exists()
     assert not any("passwd" in p.name for p in data_dir.rglob("*"))
 

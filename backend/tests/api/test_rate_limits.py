@@ -40,7 +40,7 @@ def as_student(client, name):
     app = client.application
     students = app.config.setdefault("TEST_STUDENTS", {})
     if name not in students:
-        cookies = STUDENT_COOKIES.setdefault(app.extensions["chatgepeto"].settings.data_dir, {})
+        cookies = STUDENT_COOKIES.setdefault(app.extensions["chatgepeto"].settings.storage.data_dir, {})
         if name in cookies:
             students[name] = app.test_client()
             students[name].set_cookie(COOKIE_NAME, cookies[name])

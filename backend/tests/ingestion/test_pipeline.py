@@ -61,7 +61,7 @@ def test_reingest_is_idempotent(settings, embeddings, tmp_path):
 def test_failure_midway_leaves_no_chunks_or_vectors(
     settings, embeddings, tmp_path, batches_before_crash
 ):
-    settings.embedding_batch_size = 2
+    settings.embeddings.embedding_batch_size = 2
     svc = build_services(settings, embeddings=FailingAfter(embeddings, batches_before_crash))
     pages = [f"Página {i}. " + " ".join(["texto de exemplo"] * 200) for i in range(6)]
     collection_id, document_id, job_id = queue_pdf(svc, tmp_path, pages)
@@ -89,7 +89,7 @@ def test_pdf_page_count_includes_blank_pages(settings, embeddings, tmp_path):
 
 
 def test_progress_only_goes_forward_and_ends_at_one(settings, embeddings, tmp_path):
-    settings.embedding_batch_size = 4
+    settings.embeddings.embedding_batch_size = 4
     svc = build_services(settings, embeddings=embeddings)
     pages = [
         f"Capítulo {i}. " + " ".join(["a seleção natural age sobre a variação"] * 60)
@@ -108,7 +108,7 @@ def test_a_pdf_judged_scanned_after_its_text_pages_embedded_leaves_nothing(
 ):
     # One short line among blank pages: too little text for 30 pages, which is only known
     # once every page is read, after the text page's chunks have gone to the encoders.
-    settings.embedding_batch_size = 1
+    settings.embeddings.embedding_batch_size = 1
     svc = build_services(settings, embeddings=embeddings)
     pages = ["Digitalizado por: Biblioteca."] + [""] * 29
     collection_id, document_id, job_id = queue_pdf(svc, tmp_path, pages)

@@ -89,17 +89,17 @@ class Worker:
     def __init__(self, settings: Settings, folder: Path, **env: str) -> None:
         binary = Path(sys.executable).parent / "chatgepeto"
         values = {
-            "DATA_DIR": str(settings.data_dir),
-            "DATABASE_URL": settings.database_url,
-            "REDIS_URL": settings.redis_url,
-            "JOB_QUEUE": settings.job_queue,
-            "JOB_RETRY_INTERVALS": settings.job_retry_intervals,
-            "JOB_HEARTBEAT_SECONDS": str(settings.job_heartbeat_seconds),
-            "JOB_TIMEOUT": str(settings.job_timeout),
-            "EMBEDDING_MODEL": settings.embedding_model,
-            "EMBEDDING_BATCH_SIZE": str(settings.embedding_batch_size),
-            "CHROMA_HOST": settings.chroma_host,
-            "CHROMA_PORT": str(settings.chroma_port),
+            "DATA_DIR": str(settings.storage.data_dir),
+            "DATABASE_URL": settings.storage.database_url,
+            "REDIS_URL": settings.storage.redis_url,
+            "JOB_QUEUE": settings.jobs.job_queue,
+            "JOB_RETRY_INTERVALS": settings.jobs.job_retry_intervals,
+            "JOB_HEARTBEAT_SECONDS": str(settings.jobs.job_heartbeat_seconds),
+            "JOB_TIMEOUT": str(settings.jobs.job_timeout),
+            "EMBEDDING_MODEL": settings.embeddings.embedding_model,
+            "EMBEDDING_BATCH_SIZE": str(settings.embeddings.embedding_batch_size),
+            "CHROMA_HOST": settings.storage.chroma_host,
+            "CHROMA_PORT": str(settings.storage.chroma_port),
             "ADMIN_TOKEN": "unused",
             "LOG_LEVEL": "INFO",
             "WORKER_METRICS_HOST": "127.0.0.1",
@@ -181,7 +181,9 @@ def wait_until(
 
 
 def rq_queue(settings: Settings) -> Queue:
-    return Queue(settings.job_queue, connection=redis.Redis.from_url(settings.redis_url))
+    return Queue(
+        settings.jobs.job_queue, connection=redis.Redis.from_url(settings.storage.redis_url)
+    )
 
 
 def sql_chunk_ids(app, document_id: str) -> set[str]:
@@ -204,9 +206,9 @@ def chroma_ids(settings: Settings, collection_id: str, document_id: str) -> list
         "print(json.dumps(found['ids']))\n"
     )
     args = [
-        settings.chroma_host,
-        str(settings.chroma_port),
-        str(settings.chroma_dir),
+        settings.storage.chroma_host,
+        str(settings.storage.chroma_port),
+        str(settings.storage.chroma_dir),
         f"cg-{collection_id}-multilingual",
         document_id,
     ]
@@ -324,7 +326,7 @@ def test_a_worker_serves_its_metrics(make_app, queue_settings, start_worker, bio
     assert _metric(page, "chatgepeto_ingestion_seconds_per_page_count") == 1
     assert _metric(page, "chatgepeto_ingestion_seconds_per_page_sum") > 0
     assert "chatgepeto_ingestion_seconds_bucket" in page
-    queue = settings.job_queue
+    queue = settings.jobs.job_queue
     assert _metric(page, "chatgepeto_queue_jobs", queue=queue, state="queued") == 0
     assert _metric(page, "chatgepeto_queue_jobs", queue=queue, state="failed") == 0
     assert f'chatgepeto_queue_jobs{{queue="{queue}",state="started"}}' in page

@@ -111,8 +111,8 @@ def test_settings_reject_bad_weights_and_default_to_the_measured_fusion(monkeypa
         Settings()
     monkeypatch.delenv("FUSION_WEIGHTS")
     settings = Settings()
-    assert settings.fusion == "weighted"
-    assert settings.candidate_k == 100
-    english, other = settings.fusion_weight_maps
+    assert settings.retrieval.fusion == "weighted"
+    assert settings.retrieval.candidate_k == 100
+    english, other = settings.retrieval.fusion_weight_maps
     assert english == {"multilingual": 0.3, "minilm": 1.0, "bm25": 1.0}
     assert other == {"multilingual": 1.0, "bm25": 1.0}

@@ -58,19 +58,24 @@ def test_backend_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     settings = Settings(_env_file=None, data_dir=tmp_path)
     # The fastest setting within 0.01 nDCG@10 of torch (docs/benchmarks.md).
-    assert settings.embedding_backend == "onnx-int8"
+    assert settings.embeddings.embedding_backend == "onnx-int8"
     # One thread per encoder; ingestion runs one embedding task per core instead.
-    assert settings.embedding_threads == 1
+    assert settings.embeddings.embedding_threads == 1
     # One cache for every data folder: the export does not depend on the data.
-    assert settings.model_cache_path == (tmp_path / "xdg" / "chatgepeto" / "models").resolve()
+    assert (
+        settings.embeddings.model_cache_path
+        == (tmp_path / "xdg" / "chatgepeto" / "models").resolve()
+    )
     settings = Settings(_env_file=None, data_dir=tmp_path, embedding_backend="torch")
-    assert settings.embedding_backend == "torch"
+    assert settings.embeddings.embedding_backend == "torch"
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     settings = Settings(_env_file=None, model_cache_dir="")
-    assert settings.model_cache_path == (tmp_path / "home" / ".cache" / "chatgepeto" / "models")
+    assert settings.embeddings.model_cache_path == (
+        tmp_path / "home" / ".cache" / "chatgepeto" / "models"
+    )
     settings = Settings(_env_file=None, model_cache_dir=tmp_path / "cache")
-    assert settings.model_cache_path == tmp_path / "cache"
+    assert settings.embeddings.model_cache_path == tmp_path / "cache"
     for bad in ("int8", "ONNX", "openvino"):
         with pytest.raises(ValidationError):
             Settings(_env_file=None, embedding_backend=bad)
@@ -115,7 +120,7 @@ def test_concurrent_exports_run_once_and_are_reused(tmp_path, monkeypatch):
     )
     assert prepare_models(settings) == [found[0]]  # the numpy model needs no export
     assert calls == ["onnx-int8"]
-    settings.embedding_backend = "torch"
+    settings.embeddings.embedding_backend = "torch"
     assert prepare_models(settings) == []
 
 

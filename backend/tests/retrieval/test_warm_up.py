@@ -69,7 +69,7 @@ def test_warm_up_forgets_the_saves_of_deleted_collections(make_app, settings, tm
     ingest(client, tmp_path, gone, "b.pdf", "Ligações covalentes compartilham elétrons.")
     services = app.extensions["chatgepeto"]
     services.warm_up(search=True)
-    saved = settings.lexical_dir / "1"
+    saved = settings.storage.lexical_dir / "1"
     assert {p.name for p in saved.iterdir()} == {kept, gone}
 
     # Deleted by a process with a data folder of its own: pruned here at the next start.
@@ -82,9 +82,9 @@ def test_warm_up_forgets_the_saves_of_deleted_collections(make_app, settings, tm
 def test_deleting_a_collection_deletes_its_saved_index(client, app, settings):
     collection_id = create_collection(client)
     app.extensions["chatgepeto"].warm_up(search=True)
-    assert (settings.lexical_dir / "1" / collection_id).is_dir()
+    assert (settings.storage.lexical_dir / "1" / collection_id).is_dir()
     assert client.delete(f"/api/collections/{collection_id}", headers=AUTH).status_code == 204
-    assert not (settings.lexical_dir / "1" / collection_id).exists()
+    assert not (settings.storage.lexical_dir / "1" / collection_id).exists()
 
 
 def test_warm_up_of_a_dense_only_service_builds_no_lexical_index(make_app, make_settings):
@@ -92,4 +92,4 @@ def test_warm_up_of_a_dense_only_service_builds_no_lexical_index(make_app, make_
     app = make_app(settings)
     create_collection(app.test_client())
     app.extensions["chatgepeto"].warm_up(search=True)
-    assert not settings.lexical_dir.exists()
+    assert not settings.storage.lexical_dir.exists()

@@ -19,10 +19,10 @@ from chatgepeto.storage.models import (
 
 @pytest.fixture
 def sessions(settings):
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.sqlalchemy_url)
-    upgrade(settings.sqlalchemy_url)  # idempotent
-    engine = make_engine(settings.sqlalchemy_url)
+    settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.storage.sqlalchemy_url)
+    upgrade(settings.storage.sqlalchemy_url)  # idempotent
+    engine = make_engine(settings.storage.sqlalchemy_url)
     yield make_session_factory(engine)
     engine.dispose()
 

@@ -157,26 +157,26 @@ def _http_client(settings: Settings) -> httpx.Client:
 def _timeout(settings: Settings) -> httpx.Timeout:
     # The read timeout bounds every wait for bytes, so a silent stream is cut after it.
     return httpx.Timeout(
-        connect=settings.llm_connect_timeout,
-        read=settings.llm_stream_idle_timeout,
-        write=settings.llm_connect_timeout,
-        pool=settings.llm_connect_timeout,
+        connect=settings.answering.llm_connect_timeout,
+        read=settings.answering.llm_stream_idle_timeout,
+        write=settings.answering.llm_connect_timeout,
+        pool=settings.answering.llm_connect_timeout,
     )
 
 
 def _breaker(name: str, settings: Settings) -> pybreaker.CircuitBreaker:
     storage = None
-    if settings.redis_url:
+    if settings.storage.redis_url:
         import redis
 
         storage = pybreaker.CircuitRedisStorage(
             pybreaker.STATE_CLOSED,
-            redis.Redis.from_url(settings.redis_url),
+            redis.Redis.from_url(settings.storage.redis_url),
             namespace=f"chatgepeto:breaker:{name}",
         )
     breaker = pybreaker.CircuitBreaker(
-        fail_max=settings.breaker_fail_max,
-        reset_timeout=settings.breaker_reset_seconds,
+        fail_max=settings.answering.breaker_fail_max,
+        reset_timeout=settings.answering.breaker_reset_seconds,
         exclude=[GeneratorExit, BudgetExhausted, _is_callers_fault],
         listeners=[_BreakerGauge()],
         state_storage=storage,
@@ -191,15 +191,15 @@ def _groq(model: str, settings: Settings) -> BaseChatModel:
 
     kwargs: dict[str, Any] = {
         "model": model,
-        "api_key": settings.groq_api_key,
-        "temperature": settings.llm_temperature,
-        "max_tokens": settings.llm_max_tokens,
+        "api_key": settings.answering.groq_api_key,
+        "temperature": settings.answering.llm_temperature,
+        "max_tokens": settings.answering.llm_max_tokens,
         "timeout": _timeout(settings),
-        "max_retries": settings.llm_max_retries,
+        "max_retries": settings.answering.llm_max_retries,
         "http_client": _http_client(settings),
     }
-    if settings.groq_base_url:
-        kwargs["base_url"] = settings.groq_base_url
+    if settings.answering.groq_base_url:
+        kwargs["base_url"] = settings.answering.groq_base_url
     return ChatGroq(**kwargs)
 
 
@@ -207,13 +207,13 @@ def _openai(settings: Settings) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(
-        model=settings.openai_model or "",
-        base_url=settings.openai_base_url,
-        api_key=settings.openai_api_key or "not-needed",
-        temperature=settings.llm_temperature,
-        max_tokens=settings.llm_max_tokens,
+        model=settings.answering.openai_model or "",
+        base_url=settings.answering.openai_base_url,
+        api_key=settings.answering.openai_api_key or "not-needed",
+        temperature=settings.answering.llm_temperature,
+        max_tokens=settings.answering.llm_max_tokens,
         timeout=_timeout(settings),
-        max_retries=settings.llm_max_retries,
+        max_retries=settings.answering.llm_max_retries,
         http_client=_http_client(settings),
         stream_usage=True,
     )
@@ -250,20 +250,20 @@ class ProviderChain:
 
 def make_provider_chain(settings: Settings) -> ProviderChain | None:
     """Groq, a second Groq model, an OpenAI-compatible endpoint; None without GROQ_API_KEY."""
-    if settings.groq_api_key is None:
+    if settings.answering.groq_api_key is None:
         return None
     timeout = _timeout(settings)
     providers = [
         Provider(
             "groq",
-            settings.groq_model,
-            _groq(settings.groq_model, settings),
+            settings.answering.groq_model,
+            _groq(settings.answering.groq_model, settings),
             _breaker("groq", settings),
             timeout,
         )
     ]
-    if settings.groq_fallback_model:
-        model = settings.groq_fallback_model
+    if settings.answering.groq_fallback_model:
+        model = settings.answering.groq_fallback_model
         providers.append(
             Provider(
                 "groq-fallback",
@@ -273,11 +273,11 @@ def make_provider_chain(settings: Settings) -> ProviderChain | None:
                 timeout,
             )
         )
-    if settings.openai_base_url and settings.openai_model:
+    if settings.answering.openai_base_url and settings.answering.openai_model:
         providers.append(
             Provider(
                 "openai",
-                settings.openai_model,
+                settings.answering.openai_model,
                 _openai(settings),
                 _breaker("openai", settings),
                 timeout,

@@ -220,7 +220,7 @@ def evaluate(
     outcomes = ask_all(svc, collection_id, questions, on_question)
     figures = report(outcomes, mode, time.perf_counter() - started)
     figures["ingest_seconds"] = timings
-    figures["retriever"] = svc.settings.retriever
+    figures["retriever"] = svc.settings.retrieval.retriever
     figures["k"] = svc.answerer.k
-    figures["embedding_model"] = svc.settings.embedding_model
+    figures["embedding_model"] = svc.settings.embeddings.embedding_model
     return figures

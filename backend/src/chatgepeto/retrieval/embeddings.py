@@ -357,11 +357,11 @@ def prepare_models(settings: Settings) -> list[Path]:
     """Export the ONNX models the settings name (EMBEDDING_MODEL, EMBEDDING_BACKEND) into
     MODEL_CACHE_DIR, without loading them, and delete their stale exports (same model and
     backend, older fingerprint); the folders, none for torch or multilingual."""
-    backend = settings.embedding_backend
+    backend = settings.embeddings.embedding_backend
     folders = []
-    for name in settings.embedding_models:
+    for name in settings.embeddings.embedding_models:
         if effective_backend(name, backend) != TORCH:
-            folders.append(export_onnx(name, backend, settings.model_cache_path))
+            folders.append(export_onnx(name, backend, settings.embeddings.model_cache_path))
             prune_stale_exports(folders[-1], name, backend)
     return folders
 
@@ -458,20 +458,17 @@ def _fingerprint(source: Path) -> str:
 
 
 def _cache_dir(cache_dir: Path | str | None) -> Path:
-    if cache_dir is None:  # as Settings.model_cache_path
-        from chatgepeto.settings import default_model_cache_dir
+    if cache_dir is None:  # MODEL_CACHE_DIR, as the settings read it
+        from chatgepeto.settings import EmbeddingSettings
 
-        configured = os.environ.get("MODEL_CACHE_DIR")
-        return Path(configured).expanduser().resolve() if configured else default_model_cache_dir()
+        return EmbeddingSettings().model_cache_path
     return Path(cache_dir).expanduser().resolve()
 
 
 def _quiet_offline_hub() -> None:
-    # Never reach a hub at run time.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    # Progress bars would break the JSON log lines on stderr.
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from chatgepeto.settings import HUB_OFFLINE, set_library_environment
+
+    set_library_environment(HUB_OFFLINE)
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()

@@ -11,7 +11,6 @@ their kernels, so reading, one model and the other overlap on the cores.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,7 +22,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from chatgepeto.settings import CHROMA_DEFAULTS, set_library_environment
 
 # A document's first slices: its vectors start after the first page or two are read, not after
 # `slice_size` chunks (a short document was all read before anything embedded), and a short
@@ -58,6 +57,7 @@ def make_chroma_client(*, host: str, port: int, ssl: bool, persist_dir: Path) ->
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
+    set_library_environment(CHROMA_DEFAULTS)
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if host:
         return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)

@@ -265,12 +265,12 @@ class S3ObjectReader(io.RawIOBase):
 
 def make_file_store(settings: Any) -> FileStore:
     """The store the settings name: S3 when S3_BUCKET is set, else DATA_DIR/files."""
-    if settings.s3_bucket:
+    if settings.storage.s3_bucket:
         return S3FileStore(
-            settings.s3_bucket,
-            settings.s3_prefix,
-            endpoint_url=settings.s3_endpoint_url or None,
-            region=settings.aws_region or None,
-            tmp_dir=settings.data_dir / "tmp",
+            settings.storage.s3_bucket,
+            settings.storage.s3_prefix,
+            endpoint_url=settings.storage.s3_endpoint_url or None,
+            region=settings.storage.aws_region or None,
+            tmp_dir=settings.storage.data_dir / "tmp",
         )
-    return LocalFileStore(settings.files_dir)
+    return LocalFileStore(settings.storage.files_dir)
