@@ -56,8 +56,9 @@ module "alb" {
   xff_header_processing_mode = "append"
 
   access_logs = {
-    # Through the bucket policy: the load balancer checks it may write there when created.
-    bucket  = aws_s3_bucket_policy.logs.bucket
+    # The module's bucket id comes through its bucket policy: the load balancer checks that it
+    # may write there when it is created.
+    bucket  = module.logs_bucket.s3_bucket_id
     prefix  = "alb"
     enabled = true
   }

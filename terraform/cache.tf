@@ -16,8 +16,8 @@ resource "aws_security_group" "redis" {
 
 resource "aws_vpc_security_group_ingress_rule" "redis" {
   for_each = {
-    api    = module.api.security_group_id
-    worker = module.worker.security_group_id
+    api    = module.service["api"].security_group_id
+    worker = module.service["worker"].security_group_id
   }
 
   security_group_id            = aws_security_group.redis.id

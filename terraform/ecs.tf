@@ -66,7 +66,7 @@ locals {
     CHROMA_SSL   = tostring(local.chroma.ssl)
     JOB_RUNNER   = "rq"
     JOB_QUEUE    = "ingest"
-    S3_BUCKET    = aws_s3_bucket.uploads.id
+    S3_BUCKET    = module.uploads_bucket.s3_bucket_id
     S3_PREFIX    = local.uploads_prefix
     AWS_REGION   = local.region
     GROQ_MODEL   = var.groq_model

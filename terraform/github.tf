@@ -32,12 +32,42 @@ resource "aws_codecommit_repository" "mirror" {
 }
 
 ################################################################################
-# Deploy role
+# The roles, by the name after "<name>-github-": who may assume each (the token's `sub`)
 ################################################################################
 
-data "aws_iam_policy_document" "github_deploy_assume" {
+locals {
+  github_roles = {
+    deploy = {
+      create      = true
+      description = "GitHub Actions deploys of ${var.github_repository} (main branch only)"
+      sid         = "GitHubActionsOnMainOnly"
+      subjects = [
+        "repo:${var.github_repository}:ref:refs/heads/${var.github_main_branch}",
+        "repo:${var.github_repository}:environment:${var.github_deploy_environment}",
+      ]
+    }
+    terraform-plan = {
+      create      = var.create_terraform_ci_roles
+      description = "Read-only terraform plan of ${var.github_repository}'s pull requests"
+      sid         = "GitHubActionsPullRequests"
+      subjects    = ["repo:${var.github_repository}:pull_request"]
+    }
+    terraform-apply = {
+      create      = var.create_terraform_ci_roles
+      description = "terraform apply of ${var.github_repository}, from its protected ${var.github_terraform_environment} environment"
+      sid         = "GitHubActionsProtectedEnvironment"
+      subjects    = ["repo:${var.github_repository}:environment:${var.github_terraform_environment}"]
+    }
+  }
+  github_roles_created = { for key, role in local.github_roles : key => role if role.create }
+}
+
+# Each role trusts GitHub's OIDC tokens for this audience and its own subjects only: no wildcard.
+data "aws_iam_policy_document" "github_assume" {
+  for_each = local.github_roles_created
+
   statement {
-    sid     = "GitHubActionsOnMainOnly"
+    sid     = each.value.sid
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
     principals {
@@ -54,20 +84,23 @@ data "aws_iam_policy_document" "github_deploy_assume" {
     condition {
       test     = "StringEquals"
       variable = "${local.github_oidc_url}:sub"
-      values = [
-        "repo:${var.github_repository}:ref:refs/heads/${var.github_main_branch}",
-        "repo:${var.github_repository}:environment:${var.github_deploy_environment}",
-      ]
+      values   = each.value.subjects
     }
   }
 }
 
-resource "aws_iam_role" "github_deploy" {
-  name                 = "${local.name}-github-deploy"
-  description          = "GitHub Actions deploys of ${var.github_repository} (main branch only)"
-  assume_role_policy   = data.aws_iam_policy_document.github_deploy_assume.json
+resource "aws_iam_role" "github" {
+  for_each = local.github_roles_created
+
+  name                 = "${local.name}-github-${each.key}"
+  description          = each.value.description
+  assume_role_policy   = data.aws_iam_policy_document.github_assume[each.key].json
   max_session_duration = 3600
 }
+
+################################################################################
+# Deploy role's permissions
+################################################################################
 
 locals {
   ecs_arn_prefix = "arn:${local.partition}:ecs:${local.region}:${local.account_id}"
@@ -76,11 +109,11 @@ locals {
   ]
   # The roles the deployed task definitions name: the deploy role may hand exactly these to ECS.
   deployed_task_roles = compact([
-    module.api.task_exec_iam_role_arn,
-    module.api.tasks_iam_role_arn,
-    module.worker.task_exec_iam_role_arn,
-    module.worker.tasks_iam_role_arn,
-    module.frontend.task_exec_iam_role_arn,
+    module.service["api"].task_exec_iam_role_arn,
+    module.service["api"].tasks_iam_role_arn,
+    module.service["worker"].task_exec_iam_role_arn,
+    module.service["worker"].tasks_iam_role_arn,
+    module.service["frontend"].task_exec_iam_role_arn,
     module.migrate.task_exec_iam_role_arn,
   ])
 }
@@ -188,51 +221,18 @@ data "aws_iam_policy_document" "github_deploy" {
 
 resource "aws_iam_role_policy" "github_deploy" {
   name   = "deploy"
-  role   = aws_iam_role.github_deploy.id
+  role   = aws_iam_role.github["deploy"].id
   policy = data.aws_iam_policy_document.github_deploy.json
 }
 
 ################################################################################
-# Terraform roles (.github/workflows/terraform.yml)
+# Terraform roles' permissions (.github/workflows/terraform.yml)
 ################################################################################
-
-data "aws_iam_policy_document" "github_terraform_plan_assume" {
-  statement {
-    sid     = "GitHubActionsPullRequests"
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [local.github_oidc_provider_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_oidc_url}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_oidc_url}:sub"
-      values   = ["repo:${var.github_repository}:pull_request"]
-    }
-  }
-}
-
-resource "aws_iam_role" "github_terraform_plan" {
-  count = var.create_terraform_ci_roles ? 1 : 0
-
-  name                 = "${local.name}-github-terraform-plan"
-  description          = "Read-only terraform plan of ${var.github_repository}'s pull requests"
-  assume_role_policy   = data.aws_iam_policy_document.github_terraform_plan_assume.json
-  max_session_duration = 3600
-}
 
 resource "aws_iam_role_policy_attachment" "github_terraform_plan_read_only" {
   count = var.create_terraform_ci_roles ? 1 : 0
 
-  role       = aws_iam_role.github_terraform_plan[0].name
+  role       = aws_iam_role.github["terraform-plan"].name
   policy_arn = "arn:${local.partition}:iam::aws:policy/ReadOnlyAccess"
 }
 
@@ -248,47 +248,14 @@ resource "aws_iam_role_policy" "github_terraform_plan_state" {
   count = var.create_terraform_ci_roles ? 1 : 0
 
   name   = "state"
-  role   = aws_iam_role.github_terraform_plan[0].id
+  role   = aws_iam_role.github["terraform-plan"].id
   policy = data.aws_iam_policy_document.github_terraform_plan_state.json
-}
-
-data "aws_iam_policy_document" "github_terraform_apply_assume" {
-  statement {
-    sid     = "GitHubActionsProtectedEnvironment"
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [local.github_oidc_provider_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_oidc_url}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_oidc_url}:sub"
-      values   = ["repo:${var.github_repository}:environment:${var.github_terraform_environment}"]
-    }
-  }
-}
-
-resource "aws_iam_role" "github_terraform_apply" {
-  count = var.create_terraform_ci_roles ? 1 : 0
-
-  name                 = "${local.name}-github-terraform-apply"
-  description          = "terraform apply of ${var.github_repository}, from its protected ${var.github_terraform_environment} environment"
-  assume_role_policy   = data.aws_iam_policy_document.github_terraform_apply_assume.json
-  max_session_duration = 3600
 }
 
 resource "aws_iam_role_policy_attachment" "github_terraform_apply_admin" {
   # checkov:skip=CKV_AWS_274:Terraform's apply role creates this whole deployment, IAM roles and KMS keys included; it is assumable only from the production-infra environment, whose required reviewers approve each apply.
   count = var.create_terraform_ci_roles ? 1 : 0
 
-  role       = aws_iam_role.github_terraform_apply[0].name
+  role       = aws_iam_role.github["terraform-apply"].name
   policy_arn = "arn:${local.partition}:iam::aws:policy/AdministratorAccess"
 }

@@ -39,175 +39,10 @@ locals {
 }
 
 ################################################################################
-# Load balancer
+# Alarms: one resource, one entry each in local.alarms (its name after "<name>-")
 ################################################################################
 
-resource "aws_cloudwatch_metric_alarm" "http_5xx_rate" {
-  alarm_name          = "${local.name}-5xx-rate"
-  alarm_description   = "More than ${var.alarm_5xx_percent}% of requests answered with a 5xx (by the tasks or the load balancer) over 5 minutes"
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.alarm_5xx_percent
-  evaluation_periods  = 1
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-
-  metric_query {
-    id          = "rate"
-    label       = "5xx (% of requests)"
-    expression  = "IF(requests >= 20, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)"
-    return_data = true
-  }
-
-  metric_query {
-    id = "requests"
-    metric {
-      namespace   = "AWS/ApplicationELB"
-      metric_name = "RequestCount"
-      dimensions  = local.alb_dimension
-      stat        = "Sum"
-      period      = 300
-    }
-  }
-
-  metric_query {
-    id = "target5xx"
-    metric {
-      namespace   = "AWS/ApplicationELB"
-      metric_name = "HTTPCode_Target_5XX_Count"
-      dimensions  = local.alb_dimension
-      stat        = "Sum"
-      period      = 300
-    }
-  }
-
-  metric_query {
-    id = "elb5xx"
-    metric {
-      namespace   = "AWS/ApplicationELB"
-      metric_name = "HTTPCode_ELB_5XX_Count"
-      dimensions  = local.alb_dimension
-      stat        = "Sum"
-      period      = 300
-    }
-  }
-}
-
-resource "aws_cloudwatch_metric_alarm" "api_response_time" {
-  alarm_name          = "${local.name}-api-response-time"
-  alarm_description   = "The API's p95 time to first byte stayed above ${var.alarm_response_time_seconds} s for 15 minutes"
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "TargetResponseTime"
-  dimensions          = local.target_group_dimensions["api"]
-  extended_statistic  = "p95"
-  period              = 300
-  evaluation_periods  = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.alarm_response_time_seconds
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
-  for_each = local.target_group_dimensions
-
-  alarm_name          = "${local.name}-${each.key}-unhealthy-hosts"
-  alarm_description   = "A ${each.key} task failed the load balancer's health check in 3 of 5 minutes"
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "UnHealthyHostCount"
-  dimensions          = each.value
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 5
-  datapoints_to_alarm = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "no_healthy_hosts" {
-  for_each = local.target_group_dimensions
-
-  alarm_name          = "${local.name}-${each.key}-no-healthy-hosts"
-  alarm_description   = "No healthy ${each.key} task behind the load balancer for 3 minutes: the site is down"
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "HealthyHostCount"
-  dimensions          = each.value
-  statistic           = "Minimum"
-  period              = 60
-  evaluation_periods  = 3
-  comparison_operator = "LessThanThreshold"
-  threshold           = 1
-  treat_missing_data  = "breaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-################################################################################
-# ECS services
-################################################################################
-
-resource "aws_cloudwatch_metric_alarm" "service_cpu" {
-  for_each = local.monitored_services
-
-  alarm_name          = "${local.name}-${each.key}-cpu"
-  alarm_description   = "The ${each.key} tasks averaged more than 85% CPU for 15 minutes (autoscaling at its ceiling?)"
-  namespace           = "AWS/ECS"
-  metric_name         = "CPUUtilization"
-  dimensions          = { ClusterName = local.name, ServiceName = each.value }
-  statistic           = "Average"
-  period              = 300
-  evaluation_periods  = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 85
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "service_memory" {
-  for_each = local.monitored_services
-
-  alarm_name          = "${local.name}-${each.key}-memory"
-  alarm_description   = "The ${each.key} tasks used more than 85% of their memory for 15 minutes"
-  namespace           = "AWS/ECS"
-  metric_name         = "MemoryUtilization"
-  dimensions          = { ClusterName = local.name, ServiceName = each.value }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 85
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "service_running" {
-  for_each = local.monitored_services
-
-  alarm_name          = "${local.name}-${each.key}-not-running"
-  alarm_description   = "No ${each.key} task has been running for 3 minutes"
-  namespace           = "ECS/ContainerInsights"
-  metric_name         = "RunningTaskCount"
-  dimensions          = { ClusterName = local.name, ServiceName = each.value }
-  statistic           = "Minimum"
-  period              = 60
-  evaluation_periods  = 3
-  comparison_operator = "LessThanThreshold"
-  threshold           = 1
-  treat_missing_data  = "breaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-################################################################################
-# Ingestion queue backlog: the workers log `queue_backlog` (jobs waiting) every minute
-################################################################################
-
+# The ingestion queue's backlog: the workers log `queue_backlog` (jobs waiting) every minute.
 resource "aws_cloudwatch_log_metric_filter" "queue_backlog" {
   name           = "${local.name}-queue-backlog"
   log_group_name = aws_cloudwatch_log_group.containers["worker"].name
@@ -221,55 +56,217 @@ resource "aws_cloudwatch_log_metric_filter" "queue_backlog" {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "queue_backlog" {
-  alarm_name          = "${local.name}-queue-backlog"
-  alarm_description   = "More than ${var.alarm_queue_backlog} ingestion jobs waited on the queue for 15 minutes (workers at their ceiling, or stuck)"
-  namespace           = local.metrics_namespace
-  metric_name         = aws_cloudwatch_log_metric_filter.queue_backlog.metric_transformation[0].name
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.alarm_queue_backlog
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
+locals {
+  # Alarms on the deployment as a whole, by name.
+  deployment_alarms = {
+    # Metric math: the 5xx answers (the tasks' and the load balancer's) per request, once there
+    # are 20 requests in the 5 minutes.
+    "5xx-rate" = {
+      description         = "More than ${var.alarm_5xx_percent}% of requests answered with a 5xx (by the tasks or the load balancer) over 5 minutes"
+      comparison_operator = "GreaterThanThreshold"
+      threshold           = var.alarm_5xx_percent
+      evaluation_periods  = 1
+      metric_math = {
+        label      = "5xx (% of requests)"
+        expression = "IF(requests >= 20, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)"
+        namespace  = "AWS/ApplicationELB"
+        dimensions = local.alb_dimension
+        stat       = "Sum"
+        period     = 300
+        # The expression's terms by id: metric names.
+        metrics = {
+          requests  = "RequestCount"
+          target5xx = "HTTPCode_Target_5XX_Count"
+          elb5xx    = "HTTPCode_ELB_5XX_Count"
+        }
+      }
+    }
+    "api-response-time" = {
+      description         = "The API's p95 time to first byte stayed above ${var.alarm_response_time_seconds} s for 15 minutes"
+      namespace           = "AWS/ApplicationELB"
+      metric_name         = "TargetResponseTime"
+      dimensions          = local.target_group_dimensions["api"]
+      extended_statistic  = "p95"
+      period              = 300
+      evaluation_periods  = 3
+      comparison_operator = "GreaterThanThreshold"
+      threshold           = var.alarm_response_time_seconds
+    }
+    "queue-backlog" = {
+      description         = "More than ${var.alarm_queue_backlog} ingestion jobs waited on the queue for 15 minutes (workers at their ceiling, or stuck)"
+      namespace           = local.metrics_namespace
+      metric_name         = aws_cloudwatch_log_metric_filter.queue_backlog.metric_transformation[0].name
+      statistic           = "Maximum"
+      period              = 300
+      evaluation_periods  = 3
+      comparison_operator = "GreaterThanThreshold"
+      threshold           = var.alarm_queue_backlog
+    }
+    "database-cpu" = {
+      description         = "The database averaged more than 80% CPU for 15 minutes"
+      namespace           = "AWS/RDS"
+      metric_name         = "CPUUtilization"
+      dimensions          = { DBInstanceIdentifier = aws_db_instance.main.identifier }
+      statistic           = "Average"
+      period              = 300
+      evaluation_periods  = 3
+      comparison_operator = "GreaterThanThreshold"
+      threshold           = 80
+    }
+    "database-free-storage" = {
+      description         = "Less than 2 GiB of database storage left (storage autoscaling at db_max_allocated_storage?)"
+      namespace           = "AWS/RDS"
+      metric_name         = "FreeStorageSpace"
+      dimensions          = { DBInstanceIdentifier = aws_db_instance.main.identifier }
+      statistic           = "Minimum"
+      period              = 300
+      evaluation_periods  = 1
+      comparison_operator = "LessThanThreshold"
+      threshold           = 2 * 1024 * 1024 * 1024
+    }
+  }
+
+  # Alarms repeated for each subject of a kind (`per`): each target group behind the load
+  # balancer, each ECS service. Named "<subject>-<key>"; %s in the description is the subject.
+  alarm_subjects = {
+    target_group = local.target_group_dimensions
+    service      = { for key, name in local.monitored_services : key => { ClusterName = local.name, ServiceName = name } }
+  }
+  repeated_alarms = {
+    unhealthy-hosts = {
+      per                 = "target_group"
+      description         = "A %s task failed the load balancer's health check in 3 of 5 minutes"
+      namespace           = "AWS/ApplicationELB"
+      metric_name         = "UnHealthyHostCount"
+      statistic           = "Maximum"
+      period              = 60
+      evaluation_periods  = 5
+      datapoints_to_alarm = 3
+      comparison_operator = "GreaterThanThreshold"
+      threshold           = 0
+    }
+    no-healthy-hosts = {
+      per                 = "target_group"
+      description         = "No healthy %s task behind the load balancer for 3 minutes: the site is down"
+      namespace           = "AWS/ApplicationELB"
+      metric_name         = "HealthyHostCount"
+      statistic           = "Minimum"
+      period              = 60
+      evaluation_periods  = 3
+      comparison_operator = "LessThanThreshold"
+      threshold           = 1
+      treat_missing_data  = "breaching"
+    }
+    cpu = {
+      per                 = "service"
+      description         = "The %s tasks averaged more than 85%% CPU for 15 minutes (autoscaling at its ceiling?)"
+      namespace           = "AWS/ECS"
+      metric_name         = "CPUUtilization"
+      statistic           = "Average"
+      period              = 300
+      evaluation_periods  = 3
+      comparison_operator = "GreaterThanThreshold"
+      threshold           = 85
+    }
+    memory = {
+      per                 = "service"
+      description         = "The %s tasks used more than 85%% of their memory for 15 minutes"
+      namespace           = "AWS/ECS"
+      metric_name         = "MemoryUtilization"
+      statistic           = "Maximum"
+      period              = 300
+      evaluation_periods  = 3
+      comparison_operator = "GreaterThanThreshold"
+      threshold           = 85
+    }
+    not-running = {
+      per                 = "service"
+      description         = "No %s task has been running for 3 minutes"
+      namespace           = "ECS/ContainerInsights"
+      metric_name         = "RunningTaskCount"
+      statistic           = "Minimum"
+      period              = 60
+      evaluation_periods  = 3
+      comparison_operator = "LessThanThreshold"
+      threshold           = 1
+      treat_missing_data  = "breaching"
+    }
+  }
+
+  # What an entry leaves out: unset, and no data means no alarm.
+  alarm_defaults = {
+    namespace           = null
+    metric_name         = null
+    dimensions          = null
+    statistic           = null
+    extended_statistic  = null
+    period              = null
+    datapoints_to_alarm = null
+    treat_missing_data  = "notBreaching"
+    metric_math         = null
+  }
+
+  alarms = {
+    for name, alarm in merge(
+      local.deployment_alarms,
+      merge([
+        for kind, repeated in local.repeated_alarms : {
+          for subject, dimensions in local.alarm_subjects[repeated.per] : "${subject}-${kind}" => merge(repeated, {
+            description = format(repeated.description, subject)
+            dimensions  = dimensions
+          })
+        }
+      ]...),
+    ) : name => merge(local.alarm_defaults, alarm)
+  }
 }
 
-################################################################################
-# Database
-################################################################################
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
 
-resource "aws_cloudwatch_metric_alarm" "database_cpu" {
-  alarm_name          = "${local.name}-database-cpu"
-  alarm_description   = "The database averaged more than 80% CPU for 15 minutes"
-  namespace           = "AWS/RDS"
-  metric_name         = "CPUUtilization"
-  dimensions          = { DBInstanceIdentifier = aws_db_instance.main.identifier }
-  statistic           = "Average"
-  period              = 300
-  evaluation_periods  = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 80
-  treat_missing_data  = "notBreaching"
+  alarm_name          = "${local.name}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric_name
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
+  extended_statistic  = each.value.extended_statistic
+  period              = each.value.period
+  evaluation_periods  = each.value.evaluation_periods
+  datapoints_to_alarm = each.value.datapoints_to_alarm
+  comparison_operator = each.value.comparison_operator
+  threshold           = each.value.threshold
+  treat_missing_data  = each.value.treat_missing_data
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
-}
 
-resource "aws_cloudwatch_metric_alarm" "database_storage" {
-  alarm_name          = "${local.name}-database-free-storage"
-  alarm_description   = "Less than 2 GiB of database storage left (storage autoscaling at db_max_allocated_storage?)"
-  namespace           = "AWS/RDS"
-  metric_name         = "FreeStorageSpace"
-  dimensions          = { DBInstanceIdentifier = aws_db_instance.main.identifier }
-  statistic           = "Minimum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "LessThanThreshold"
-  threshold           = 2 * 1024 * 1024 * 1024
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
+  # A metric math alarm: the expression it alarms on, then each metric the expression reads.
+  dynamic "metric_query" {
+    for_each = each.value.metric_math == null ? [] : [each.value.metric_math]
+
+    content {
+      id          = "rate"
+      label       = metric_query.value.label
+      expression  = metric_query.value.expression
+      return_data = true
+    }
+  }
+
+  dynamic "metric_query" {
+    for_each = each.value.metric_math == null ? {} : each.value.metric_math.metrics
+
+    content {
+      id = metric_query.key
+
+      metric {
+        namespace   = each.value.metric_math.namespace
+        metric_name = metric_query.value
+        dimensions  = each.value.metric_math.dimensions
+        stat        = each.value.metric_math.stat
+        period      = each.value.metric_math.period
+      }
+    }
+  }
 }
 
 ################################################################################

@@ -18,14 +18,10 @@ output "ecs_cluster_name" {
 
 output "ecs_service_names" {
   description = "ECS service names by role"
-  value = {
-    for key, name in {
-      api      = module.api.name
-      worker   = module.worker.name
-      frontend = module.frontend.name
-      chroma   = try(module.chroma[0].name, null)
-    } : key => name if name != null
-  }
+  value = merge(
+    { for key, service in module.service : key => service.name },
+    { for service in module.chroma : "chroma" => service.name },
+  )
 }
 
 output "migrate_task_definition_family" {
@@ -40,7 +36,7 @@ output "private_subnet_ids" {
 
 output "migrate_security_group_id" {
   description = "Security group the one-off tasks (migrate, reindex) run with, the API's: it reaches the database and Chroma (the deploy workflow's TASK_SECURITY_GROUP)"
-  value       = module.api.security_group_id
+  value       = module.service["api"].security_group_id
 }
 
 output "ecr_repository_urls" {
@@ -50,12 +46,12 @@ output "ecr_repository_urls" {
 
 output "uploads_bucket" {
   description = "S3 bucket of the original files (S3_BUCKET)"
-  value       = aws_s3_bucket.uploads.id
+  value       = module.uploads_bucket.s3_bucket_id
 }
 
 output "logs_bucket" {
   description = "S3 bucket of the load balancer's and the uploads bucket's access logs"
-  value       = aws_s3_bucket.logs.id
+  value       = module.logs_bucket.s3_bucket_id
 }
 
 output "database_endpoint" {
@@ -101,7 +97,7 @@ output "codecommit_clone_url_http" {
 
 output "github_deploy_role_arn" {
   description = "Role the deploy workflow assumes (the repository variable AWS_DEPLOY_ROLE_ARN)"
-  value       = aws_iam_role.github_deploy.arn
+  value       = aws_iam_role.github["deploy"].arn
 }
 
 output "github_actions_variables" {
@@ -109,11 +105,11 @@ output "github_actions_variables" {
   value = {
     for name, value in {
       AWS_REGION             = local.region
-      AWS_DEPLOY_ROLE_ARN    = aws_iam_role.github_deploy.arn
-      AWS_PLAN_ROLE_ARN      = try(aws_iam_role.github_terraform_plan[0].arn, null)
-      AWS_TERRAFORM_ROLE_ARN = try(aws_iam_role.github_terraform_apply[0].arn, null)
+      AWS_DEPLOY_ROLE_ARN    = aws_iam_role.github["deploy"].arn
+      AWS_PLAN_ROLE_ARN      = try(aws_iam_role.github["terraform-plan"].arn, null)
+      AWS_TERRAFORM_ROLE_ARN = try(aws_iam_role.github["terraform-apply"].arn, null)
       PRIVATE_SUBNETS        = join(",", module.vpc.private_subnets)
-      TASK_SECURITY_GROUP    = module.api.security_group_id
+      TASK_SECURITY_GROUP    = module.service["api"].security_group_id
       CODECOMMIT_REPO_URL    = aws_codecommit_repository.mirror.clone_url_http
     } : name => value if value != null
   }

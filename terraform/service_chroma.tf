@@ -229,14 +229,14 @@ module "chroma" {
       ip_protocol                  = "tcp"
       from_port                    = 8000
       to_port                      = 8000
-      referenced_security_group_id = module.api.security_group_id
+      referenced_security_group_id = module.service["api"].security_group_id
     }
     worker = {
       description                  = "Chroma from the ingestion workers"
       ip_protocol                  = "tcp"
       from_port                    = 8000
       to_port                      = 8000
-      referenced_security_group_id = module.worker.security_group_id
+      referenced_security_group_id = module.service["worker"].security_group_id
     }
   }
   security_group_egress_rules = local.task_egress_rules

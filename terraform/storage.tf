@@ -1,82 +1,50 @@
 # The teachers' original files (S3_BUCKET): private, versioned, encrypted with the deployment's
 # key, reachable over TLS only. A second bucket keeps access logs (the load balancer's and this
-# bucket's).
+# bucket's). Both are the registry module's buckets; their policies are written here.
 
-resource "aws_s3_bucket" "uploads" {
+module "uploads_bucket" {
+  # checkov:skip=CKV_TF_1:A Terraform Registry module pinned by version, as terraform-aws-modules' own examples do; commit hashes apply to git sources.
   # checkov:skip=CKV_AWS_144:Single-region deployment; versioning and the noncurrent-version window protect the files, and replication would double their cost.
   # checkov:skip=CKV2_AWS_62:Nothing consumes bucket events: uploads reach the workers through the Redis queue.
+  source  = "terraform-aws-modules/s3-bucket/aws"
+  version = "~> 5.6"
+
   bucket_prefix = "${local.name}-uploads-"
-}
 
-resource "aws_s3_bucket_public_access_block" "uploads" {
-  bucket = aws_s3_bucket.uploads.id
+  block_public_acls                = true
+  block_public_policy              = true
+  ignore_public_acls               = true
+  restrict_public_buckets          = true
+  skip_destroy_public_access_block = false
+  control_object_ownership         = true
+  object_ownership                 = "BucketOwnerEnforced"
 
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
+  versioning = { enabled = true }
 
-resource "aws_s3_bucket_ownership_controls" "uploads" {
-  bucket = aws_s3_bucket.uploads.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_versioning" "uploads" {
-  bucket = aws_s3_bucket.uploads.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "uploads" {
-  bucket = aws_s3_bucket.uploads.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.main.arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "uploads" {
-  bucket = aws_s3_bucket.uploads.id
-
-  rule {
-    id     = "noncurrent-versions-and-incomplete-uploads"
-    status = "Enabled"
-
-    filter {}
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.uploads_noncurrent_days
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
+  server_side_encryption_configuration = {
+    rule = {
+      apply_server_side_encryption_by_default = {
+        sse_algorithm     = "aws:kms"
+        kms_master_key_id = aws_kms_key.main.arn
+      }
+      bucket_key_enabled = true
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.uploads]
-}
+  lifecycle_rule = [{
+    id                                     = "noncurrent-versions-and-incomplete-uploads"
+    enabled                                = true
+    noncurrent_version_expiration          = { noncurrent_days = var.uploads_noncurrent_days }
+    abort_incomplete_multipart_upload_days = 7
+  }]
 
-resource "aws_s3_bucket_logging" "uploads" {
-  bucket        = aws_s3_bucket.uploads.id
-  target_bucket = aws_s3_bucket.logs.id
-  target_prefix = "s3/uploads/"
-}
+  logging = {
+    target_bucket = module.logs_bucket.s3_bucket_id
+    target_prefix = "s3/uploads/"
+  }
 
-resource "aws_s3_bucket_policy" "uploads" {
-  bucket = aws_s3_bucket.uploads.id
-  policy = data.aws_iam_policy_document.uploads_bucket.json
-
-  depends_on = [aws_s3_bucket_public_access_block.uploads]
+  attach_policy = true
+  policy        = data.aws_iam_policy_document.uploads_bucket.json
 }
 
 data "aws_iam_policy_document" "uploads_bucket" {
@@ -84,7 +52,7 @@ data "aws_iam_policy_document" "uploads_bucket" {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["s3:*"]
-    resources = [aws_s3_bucket.uploads.arn, "${aws_s3_bucket.uploads.arn}/*"]
+    resources = [module.uploads_bucket.s3_bucket_arn, "${module.uploads_bucket.s3_bucket_arn}/*"]
 
     principals {
       type        = "*"
@@ -103,79 +71,45 @@ data "aws_iam_policy_document" "uploads_bucket" {
 # Access logs
 ################################################################################
 
-resource "aws_s3_bucket" "logs" {
+module "logs_bucket" {
+  # checkov:skip=CKV_TF_1:A Terraform Registry module pinned by version, as terraform-aws-modules' own examples do; commit hashes apply to git sources.
   # checkov:skip=CKV_AWS_18:This is the access-log bucket; logging it into itself (or into yet another bucket) would only log the log writes.
   # checkov:skip=CKV_AWS_144:Access logs are not replicated to a second region: they are kept for access_log_retention_days, for troubleshooting.
   # checkov:skip=CKV_AWS_145:Load balancer access logs can only be delivered to buckets encrypted with SSE-S3 (AES256), not SSE-KMS.
   # checkov:skip=CKV2_AWS_62:Nothing consumes events of the log bucket.
+  source  = "terraform-aws-modules/s3-bucket/aws"
+  version = "~> 5.6"
+
   bucket_prefix = "${local.name}-logs-"
-}
 
-resource "aws_s3_bucket_public_access_block" "logs" {
-  bucket = aws_s3_bucket.logs.id
+  block_public_acls                = true
+  block_public_policy              = true
+  ignore_public_acls               = true
+  restrict_public_buckets          = true
+  skip_destroy_public_access_block = false
+  control_object_ownership         = true
+  object_ownership                 = "BucketOwnerEnforced"
 
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
+  versioning = { enabled = true }
 
-resource "aws_s3_bucket_ownership_controls" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_versioning" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  rule {
-    id     = "expire-access-logs"
-    status = "Enabled"
-
-    filter {}
-
-    expiration {
-      days = var.access_log_retention_days
-    }
-
-    noncurrent_version_expiration {
-      noncurrent_days = 1
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 1
+  server_side_encryption_configuration = {
+    rule = {
+      apply_server_side_encryption_by_default = {
+        sse_algorithm = "AES256"
+      }
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.logs]
-}
+  lifecycle_rule = [{
+    id                                     = "expire-access-logs"
+    enabled                                = true
+    expiration                             = { days = var.access_log_retention_days }
+    noncurrent_version_expiration          = { noncurrent_days = 1 }
+    abort_incomplete_multipart_upload_days = 1
+  }]
 
-resource "aws_s3_bucket_policy" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  policy = data.aws_iam_policy_document.logs_bucket.json
-
-  depends_on = [aws_s3_bucket_public_access_block.logs]
+  attach_policy = true
+  policy        = data.aws_iam_policy_document.logs_bucket.json
 }
 
 # The regional Elastic Load Balancing account (regions older than August 2022) and the log
@@ -186,7 +120,7 @@ data "aws_iam_policy_document" "logs_bucket" {
   statement {
     sid       = "LoadBalancerAccessLogs"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.logs.arn}/alb/AWSLogs/${local.account_id}/*"]
+    resources = ["${module.logs_bucket.s3_bucket_arn}/alb/AWSLogs/${local.account_id}/*"]
 
     principals {
       type        = "AWS"
@@ -197,7 +131,7 @@ data "aws_iam_policy_document" "logs_bucket" {
   statement {
     sid       = "LoadBalancerLogDelivery"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.logs.arn}/alb/AWSLogs/${local.account_id}/*"]
+    resources = ["${module.logs_bucket.s3_bucket_arn}/alb/AWSLogs/${local.account_id}/*"]
 
     principals {
       type        = "Service"
@@ -208,7 +142,7 @@ data "aws_iam_policy_document" "logs_bucket" {
   statement {
     sid       = "S3ServerAccessLogs"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.logs.arn}/s3/*"]
+    resources = ["${module.logs_bucket.s3_bucket_arn}/s3/*"]
 
     principals {
       type        = "Service"
@@ -226,7 +160,7 @@ data "aws_iam_policy_document" "logs_bucket" {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["s3:*"]
-    resources = [aws_s3_bucket.logs.arn, "${aws_s3_bucket.logs.arn}/*"]
+    resources = [module.logs_bucket.s3_bucket_arn, "${module.logs_bucket.s3_bucket_arn}/*"]
 
     principals {
       type        = "*"
@@ -249,7 +183,7 @@ locals {
     {
       sid       = "ListTheUploadsPrefix"
       actions   = ["s3:ListBucket"]
-      resources = [aws_s3_bucket.uploads.arn]
+      resources = [module.uploads_bucket.s3_bucket_arn]
       condition = [{
         test     = "StringLike"
         variable = "s3:prefix"
@@ -259,7 +193,7 @@ locals {
     {
       sid       = "ReadWriteOriginals"
       actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
-      resources = ["${aws_s3_bucket.uploads.arn}/${local.uploads_prefix}*"]
+      resources = ["${module.uploads_bucket.s3_bucket_arn}/${local.uploads_prefix}*"]
     },
     {
       sid       = "UseTheBucketKey"

@@ -6,7 +6,9 @@ checkov, and these tests read the configuration itself: /api/* reaches the API's
 whose health check is /api/health; HTTP only redirects; TLS 1.2+; containers get their secrets
 from SSM through `valueFrom` and nothing secret-looking as plain environment; read-only,
 non-root containers without public IPs; every variable typed and described; no secret in a
-variable default or an output; immutable, scanned images; the deploy role trusts main only.
+variable default or an output; immutable, scanned images; the deploy role trusts main only;
+private, encrypted buckets; the alarms, roles and services that `for_each` makes from maps in
+`locals`, and `moved` blocks that take an existing deployment's state to their addresses.
 
 They run in tools/.venv (`make test-deploy`), whose `hcl2` is checkov's own parser
 (bc-python-hcl2): it wraps each block attribute in a one-element list, which `attr()` unwraps,
@@ -37,7 +39,9 @@ SECRET_NAME = re.compile(r"KEY|TOKEN|PASSWORD|SECRET", re.I)
 SECRET_SOURCE = re.compile(r"random_password\.|ephemeral\.|data\.aws_ssm_parameter\.|\.value\b")
 REFERENCE = re.compile(r"^\$\{(.+)\}$")
 LOCAL = re.compile(r"\blocal\.(\w+)")
+EACH_VALUE = re.compile(r"^\$\{each\.value\.(\w+)\}$")
 SERVICE_MODULE = "terraform-aws-modules/ecs/aws//modules/service"
+BUCKET_MODULE = "terraform-aws-modules/s3-bucket/aws"
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -91,10 +95,47 @@ def modules(tf) -> dict[str, dict[str, Any]]:
     return named(tf, "module")
 
 
+def merged(value: str, locals_: dict[str, Any]) -> dict[str, Any]:
+    """A `merge(local.a, local.b, ...)` of literal maps, as Terraform merges them."""
+    result: dict[str, Any] = {}
+    for name in LOCAL.findall(value):
+        result.update(locals_[name])
+    return result
+
+
+def instances(module: dict[str, Any], entries: dict[str, dict[str, Any]]) -> dict[str, dict]:
+    """A for_each module call's arguments by key: each `each.value.x` is that entry's x."""
+    found = {}
+    for key, entry in entries.items():
+        body = {}
+        for name in module:
+            value = attr(module, name)
+            match = EACH_VALUE.match(value) if isinstance(value, str) else None
+            body[name] = [entry[match.group(1)]] if match else module[name]
+        found[key] = body
+    return found
+
+
 @pytest.fixture(scope="module")
-def services(modules) -> dict[str, dict[str, Any]]:
-    """The ECS service module calls (the migrate task definition included)."""
-    return {k: v for k, v in modules.items() if attr(v, "source") == SERVICE_MODULE}
+def service_entries(locals_) -> dict[str, dict[str, Any]]:
+    """local.services: each service's entry over the defaults (services.tf)."""
+    return {key: merged(value, locals_) for key, value in locals_["services"].items()}
+
+
+@pytest.fixture(scope="module")
+def services(modules, service_entries) -> dict[str, dict[str, Any]]:
+    """The ECS service module calls by service (the migrate task definition included), with
+    module.service's for_each instances as the calls they stand for."""
+    found = {}
+    for name, module in modules.items():
+        if attr(module, "source") != SERVICE_MODULE:
+            continue
+        if "for_each" in module:
+            assert attr(module, "for_each") == "${local.services}", name
+            found.update(instances(module, service_entries))
+        else:
+            found[name] = module
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -348,7 +389,8 @@ def test_execution_roles_read_only_their_own_secrets(services, containers):
         secrets = container.get("secrets")
         arns = attr(service, "task_exec_ssm_param_arns")
         if secrets is None:
-            assert arns is None, name
+            assert arns in (None, []), name  # the module's default: no parameter
+            assert attr(service, "task_exec_iam_statements") is None, name
             continue
         # [for secret in local.X_secrets : secret.valueFrom], X the container's own list.
         assert LOCAL.findall(arns) == LOCAL.findall(secrets), name
@@ -413,17 +455,63 @@ def test_data_stores_are_private_and_encrypted(tf):
     assert attr(redis, "transit_encryption_enabled") is True
     assert attr(redis, "at_rest_encryption_enabled") is True
     assert attr(redis, "auth_token") == "${random_password.redis_auth.result}"
-    uploads = "uploads"
-    versioning = resources(tf, "resource", "aws_s3_bucket_versioning")[uploads]
-    assert attr(attr(versioning, "versioning_configuration"), "status") == "Enabled"
-    encryption = resources(tf, "resource", "aws_s3_bucket_server_side_encryption_configuration")
-    rule = attr(attr(encryption[uploads], "rule"), "apply_server_side_encryption_by_default")
-    assert attr(rule, "sse_algorithm") == "aws:kms"
-    block = resources(tf, "resource", "aws_s3_bucket_public_access_block")[uploads]
+    uploads = named(tf, "module")["uploads_bucket"]
+    assert attr(uploads, "source") == BUCKET_MODULE
+    assert attr(uploads, "versioning") == {"enabled": True}
+    rule = attr(uploads, "server_side_encryption_configuration")["rule"]
+    assert rule["apply_server_side_encryption_by_default"] == {
+        "sse_algorithm": "aws:kms",
+        "kms_master_key_id": "${aws_kms_key.main.arn}",
+    }
+    assert rule["bucket_key_enabled"] is True
     for setting in ("acls", "policy"):
-        assert attr(block, f"block_public_{setting}") is True, setting
-    assert attr(block, "ignore_public_acls") is True
-    assert attr(block, "restrict_public_buckets") is True
+        assert attr(uploads, f"block_public_{setting}") is True, setting
+    assert attr(uploads, "ignore_public_acls") is True
+    assert attr(uploads, "restrict_public_buckets") is True
+
+
+def test_both_buckets_are_private_versioned_tls_only_and_expire_what_they_keep(tf, modules):
+    # What checkov checked on the hand-built buckets and cannot see inside the registry module
+    # offline (it is not downloaded): public access blocked, ACLs off, versioning, encryption,
+    # lifecycle, access logs, a policy that denies plain HTTP.
+    buckets = {k: m for k, m in modules.items() if attr(m, "source") == BUCKET_MODULE}
+    assert set(buckets) == {"uploads_bucket", "logs_bucket"}
+    policies = resources(tf, "data", "aws_iam_policy_document")
+    for name, bucket in buckets.items():
+        assert re.fullmatch(r"~> 5\.\d+", attr(bucket, "version")), name
+        for setting in ("block_public_acls", "block_public_policy", "ignore_public_acls"):
+            assert attr(bucket, setting) is True, (name, setting)
+        assert attr(bucket, "restrict_public_buckets") is True, name
+        assert attr(bucket, "control_object_ownership") is True, name
+        assert attr(bucket, "object_ownership") == "BucketOwnerEnforced", name
+        assert attr(bucket, "versioning") == {"enabled": True}, name
+        (rule,) = attr(bucket, "lifecycle_rule")
+        assert rule["enabled"] is True and rule["abort_incomplete_multipart_upload_days"], name
+        assert rule["noncurrent_version_expiration"]["noncurrent_days"], name
+        assert attr(bucket, "attach_policy") is True, name
+        policy = REFERENCE.match(attr(bucket, "policy")).group(1)
+        document = policies[policy.removeprefix("data.aws_iam_policy_document.").split(".")[0]]
+        deny = {attr(s, "sid"): s for s in document["statement"]}["DenyInsecureTransport"]
+        assert attr(deny, "effect") == "Deny" and attr(deny, "actions") == ["s3:*"], name
+        assert attr(deny, "resources") == [
+            f"${{module.{name}.s3_bucket_arn}}",
+            f"${{module.{name}.s3_bucket_arn}}/*",
+        ]
+        (condition,) = deny["condition"]
+        assert attr(condition, "variable") == "aws:SecureTransport", name
+        assert attr(condition, "values") == ["false"], name
+    # The load balancer's logs only take SSE-S3; the uploads' access logs go to the log bucket.
+    logs = buckets["logs_bucket"]
+    encryption = attr(logs, "server_side_encryption_configuration")["rule"]
+    assert encryption["apply_server_side_encryption_by_default"] == {"sse_algorithm": "AES256"}
+    assert attr(logs, "lifecycle_rule")[0]["expiration"] == {
+        "days": "${var.access_log_retention_days}"
+    }
+    assert attr(buckets["uploads_bucket"], "logging") == {
+        "target_bucket": "${module.logs_bucket.s3_bucket_id}",
+        "target_prefix": "s3/uploads/",
+    }
+    assert "logging" not in logs
 
 
 # -- images, GitHub --------------------------------------------------------------------------------
@@ -439,8 +527,37 @@ def test_images_are_immutable_scanned_and_expire(tf):
     assert [attr(p, "for_each") for p in policies.values()] == ["${aws_ecr_repository.this}"]
 
 
-def test_the_deploy_role_trusts_this_repositorys_main_branch_only(tf):
-    trust = resources(tf, "data", "aws_iam_policy_document")["github_deploy_assume"]
+def test_the_github_roles_are_one_map(tf, locals_):
+    roles = locals_["github_roles"]
+    assert set(roles) == {"deploy", "terraform-plan", "terraform-apply"}
+    assert roles["deploy"]["create"] is True
+    for key in ("terraform-plan", "terraform-apply"):
+        assert roles[key]["create"] == "${var.create_terraform_ci_roles}", key
+    assert roles["terraform-plan"]["subjects"] == ["repo:${var.github_repository}:pull_request"]
+    assert roles["terraform-apply"]["subjects"] == [
+        "repo:${var.github_repository}:environment:${var.github_terraform_environment}"
+    ]
+    role = resources(tf, "resource", "aws_iam_role")["github"]
+    trust = resources(tf, "data", "aws_iam_policy_document")["github_assume"]
+    for block in (role, trust):
+        assert attr(block, "for_each") == "${local.github_roles_created}"
+    assert "role.create" in locals_["github_roles_created"]
+    assert attr(role, "name") == "${local.name}-github-${each.key}"
+    assert attr(role, "max_session_duration") == 3600
+    # Each permission is attached to its own role of the map.
+    attachments = resources(tf, "resource", "aws_iam_role_policy_attachment")
+    assert attr(attachments["github_terraform_plan_read_only"], "role") == (
+        '${aws_iam_role.github["terraform-plan"].name}'
+    )
+    assert attr(attachments["github_terraform_apply_admin"], "role") == (
+        '${aws_iam_role.github["terraform-apply"].name}'
+    )
+    policies = resources(tf, "resource", "aws_iam_role_policy")
+    assert attr(policies["github_deploy"], "role") == '${aws_iam_role.github["deploy"].id}'
+
+
+def test_the_deploy_role_trusts_this_repositorys_main_branch_only(tf, locals_):
+    trust = resources(tf, "data", "aws_iam_policy_document")["github_assume"]
     (statement,) = trust["statement"]
     assert attr(statement, "actions") == ["sts:AssumeRoleWithWebIdentity"]
     principal = attr(statement, "principals")
@@ -453,15 +570,18 @@ def test_the_deploy_role_trusts_this_repositorys_main_branch_only(tf):
     for condition in conditions.values():
         assert attr(condition, "test") == "StringEquals"  # no wildcards
     assert attr(conditions["${local.github_oidc_url}:aud"], "values") == ["sts.amazonaws.com"]
-    assert attr(conditions["${local.github_oidc_url}:sub"], "values") == [
+    # Each role's own subjects (its entry of local.github_roles); the deploy role's: main and
+    # the production environment.
+    assert attr(conditions["${local.github_oidc_url}:sub"], "values") == "${each.value.subjects}"
+    assert locals_["github_roles"]["deploy"]["subjects"] == [
         "repo:${var.github_repository}:ref:refs/heads/${var.github_main_branch}",
         "repo:${var.github_repository}:environment:${var.github_deploy_environment}",
     ]
     variables = named(tf, "variable")
     assert attr(variables["github_main_branch"], "default") == "main"
     assert "default" not in variables["github_repository"]
-    role = resources(tf, "resource", "aws_iam_role")["github_deploy"]
-    trust_json = "${data.aws_iam_policy_document.github_deploy_assume.json}"
+    role = resources(tf, "resource", "aws_iam_role")["github"]
+    trust_json = "${data.aws_iam_policy_document.github_assume[each.key].json}"
     assert attr(role, "assume_role_policy") == trust_json
 
 
@@ -492,3 +612,166 @@ def test_the_deploy_role_runs_only_the_one_off_tasks(tf):
     assert attr(condition, "values") == ["${module.ecs_cluster.arn}"]
     runs = [s for s in policy["statement"] if "ecs:RunTask" in attr(s, "actions")]
     assert runs == [run]
+
+
+# -- the maps for_each reads, and where the old addresses went -----------------------------------
+
+# The ten alarm blocks monitoring.tf had, as entries: what each measures and when it fires.
+ALARM_KINDS = {
+    "5xx-rate": (None, None, None, 1, "GreaterThanThreshold", "${var.alarm_5xx_percent}"),
+    "api-response-time": (
+        "TargetResponseTime",
+        "p95",
+        300,
+        3,
+        "GreaterThanThreshold",
+        "${var.alarm_response_time_seconds}",
+    ),
+    "queue-backlog": (
+        "${aws_cloudwatch_log_metric_filter.queue_backlog.metric_transformation[0].name}",
+        "Maximum",
+        300,
+        3,
+        "GreaterThanThreshold",
+        "${var.alarm_queue_backlog}",
+    ),
+    "database-cpu": ("CPUUtilization", "Average", 300, 3, "GreaterThanThreshold", 80),
+    "database-free-storage": (
+        "FreeStorageSpace",
+        "Minimum",
+        300,
+        1,
+        "LessThanThreshold",
+        "${2 * 1024 * 1024 * 1024}",
+    ),
+    "unhealthy-hosts": ("UnHealthyHostCount", "Maximum", 60, 5, "GreaterThanThreshold", 0),
+    "no-healthy-hosts": ("HealthyHostCount", "Minimum", 60, 3, "LessThanThreshold", 1),
+    "cpu": ("CPUUtilization", "Average", 300, 3, "GreaterThanThreshold", 85),
+    "memory": ("MemoryUtilization", "Maximum", 300, 3, "GreaterThanThreshold", 85),
+    "not-running": ("RunningTaskCount", "Minimum", 60, 3, "LessThanThreshold", 1),
+}
+
+
+def alarm_names(locals_: dict[str, Any]) -> set[str]:
+    """The keys of local.alarms (each alarm's name after "<name>-"), as Terraform makes them."""
+    # The subjects' keys, from the literal lists the two for expressions go over.
+    target_groups = re.findall(
+        r"'(\w+)'", re.search(r"for key in \[(.*?)\]", locals_["target_group_dimensions"]).group(1)
+    )
+    services = re.findall(r"'(\w+)': '\$\{local\.name\}-\1'", locals_["monitored_services"])
+    subjects = {"target_group": target_groups, "service": services}
+    repeated = {
+        f"{subject}-{kind}"
+        for kind, alarm in locals_["repeated_alarms"].items()
+        for subject in subjects[alarm["per"]]
+    }
+    return set(locals_["deployment_alarms"]) | repeated
+
+
+def test_the_alarms_are_one_resource_over_a_map_of_the_ten_kinds(tf, locals_, alb):
+    deployment, repeated = locals_["deployment_alarms"], locals_["repeated_alarms"]
+    assert set(deployment) | set(repeated) == set(ALARM_KINDS)
+    assert len(deployment) + len(repeated) == 10
+    assert {kind: alarm["per"] for kind, alarm in repeated.items()} == {
+        "unhealthy-hosts": "target_group",
+        "no-healthy-hosts": "target_group",
+        "cpu": "service",
+        "memory": "service",
+        "not-running": "service",
+    }
+    assert set(locals_["alarm_subjects"]) == {"target_group", "service"}
+    defaults = locals_["alarm_defaults"]
+    for kind, expected in ALARM_KINDS.items():
+        alarm = {**defaults, **deployment.get(kind, repeated.get(kind, {}))}
+        statistic = alarm["statistic"] or alarm["extended_statistic"]
+        found = (alarm["metric_name"], statistic, alarm["period"], alarm["evaluation_periods"])
+        found += (alarm["comparison_operator"], alarm["threshold"])
+        assert found == expected, kind
+    # Missing data alarms only where it means the thing is gone; the health check waits for 3
+    # bad minutes of 5.
+    breaching = {
+        kind
+        for kind in ALARM_KINDS
+        if {**defaults, **deployment.get(kind, repeated.get(kind, {}))}["treat_missing_data"]
+        == "breaching"
+    }
+    assert breaching == {"no-healthy-hosts", "not-running"}
+    assert repeated["unhealthy-hosts"]["datapoints_to_alarm"] == 3
+    # The error rate is metric math over the load balancer's 5-minute sums.
+    math = deployment["5xx-rate"]["metric_math"]
+    assert set(math["metrics"]) == {"requests", "target5xx", "elb5xx"}
+    assert (math["stat"], math["period"]) == ("Sum", 300)
+    assert "IF(requests >= 20" in math["expression"]
+    # 21 alarms: 5 of the deployment, 2 per target group, 3 per ECS service (Chroma's included).
+    names = alarm_names(locals_)
+    assert len(names) == 21
+    assert {"api-unhealthy-hosts", "frontend-no-healthy-hosts", "chroma-not-running"} <= names
+    assert {"api", "frontend"} == set(attr(alb, "target_groups"))
+    (alarm,) = resources(tf, "resource", "aws_cloudwatch_metric_alarm").values()
+    assert attr(alarm, "for_each") == "${local.alarms}"
+    assert attr(alarm, "alarm_name") == "${local.name}-${each.key}"
+    assert attr(alarm, "alarm_actions") == attr(alarm, "ok_actions") == "${local.alarm_actions}"
+    assert locals_["alarm_actions"] == ["${aws_sns_topic.alarms.arn}"]
+
+
+def test_the_deployed_services_are_one_module_call_over_a_map(modules, locals_, service_entries):
+    assert set(locals_["services"]) == {"api", "worker", "frontend"}
+    for key, value in locals_["services"].items():
+        assert LOCAL.findall(value) == ["service_defaults", f"{key}_service"], key
+    service = modules["service"]
+    assert attr(service, "name") == "${local.name}-${each.key}"
+    # What the three share, written once: CI owns the task revisions; a new task is healthy
+    # before an old one stops, and a failed rollout rolls back.
+    assert attr(service, "ignore_task_definition_changes") is True
+    assert attr(service, "deployment_circuit_breaker") == {"enable": True, "rollback": True}
+    assert attr(service, "deployment_minimum_healthy_percent") == 100
+    assert attr(service, "deployment_maximum_percent") == 200
+    assert attr(service, "propagate_tags") == "SERVICE"
+    # Every entry has exactly the keys the call reads, and one container named after it.
+    read = {m.group(1) for name in service if (m := EACH_VALUE.match(str(attr(service, name))))}
+    for key, entry in service_entries.items():
+        assert set(entry) == read, (key, set(entry) ^ read)
+        assert set(entry["container_definitions"]) == {key}
+    # Chroma (stateful, one task) and migrate (no service) stay calls of their own.
+    assert attr(modules["chroma"], "desired_count") == 1
+    assert attr(modules["migrate"], "create_service") is False
+
+
+ADDRESS = re.compile(r'^(module\.\w+|\w+\.\w+)(?:\[(?:"([^"]+)"|\d+)\])?(?:\.(.+))?$')
+
+
+def test_moved_blocks_take_every_old_address_to_a_declared_one(tf, modules, locals_):
+    declared = {
+        f"{rtype}.{name}"
+        for block in tf["resource"]
+        for rtype, bodies in block.items()
+        for name in bodies
+    }
+    keys = {
+        "aws_cloudwatch_metric_alarm.this": alarm_names(locals_),
+        "aws_iam_role.github": set(locals_["github_roles"]),
+        "module.service": set(locals_["services"]),
+    }
+    targets: dict[str, set[str]] = {}
+    for block in tf["moved"]:
+        old = ADDRESS.match(REFERENCE.match(attr(block, "from")).group(1))
+        new = ADDRESS.match(REFERENCE.match(attr(block, "to")).group(1))
+        assert old and new, block
+        # The old block is gone from the configuration.
+        assert old.group(1) not in declared and old.group(1).removeprefix("module.") not in modules
+        if new.group(3):  # into a registry module: the same resource type, its one instance
+            assert attr(modules[new.group(1).removeprefix("module.")], "source") == BUCKET_MODULE
+            assert new.group(3) == f"{old.group(1).split('.')[0]}.this[0]"
+            continue
+        base = new.group(1)
+        assert base in declared or base.removeprefix("module.") in modules, base
+        if base.startswith("aws_"):
+            assert base.split(".")[0] == old.group(1).split(".")[0], block  # same type
+        assert new.group(2) in keys[base], (base, new.group(2))
+        targets.setdefault(base, set()).add(new.group(2))
+    # Every instance of the maps has an old address moved to it.
+    assert targets == keys
+    # Both buckets: every resource the hand-built ones had (only the uploads log their access).
+    into = [REFERENCE.match(attr(block, "to")).group(1) for block in tf["moved"]]
+    assert len([a for a in into if a.startswith("module.uploads_bucket.")]) == 8
+    assert len([a for a in into if a.startswith("module.logs_bucket.")]) == 7
