@@ -130,6 +130,14 @@ lint-terraform: $(TOOLS_VENV_STAMP) ## Check terraform/: terraform fmt -check, c
 test-deploy: $(TOOLS_VENV_STAMP) ## terraform/'s structure, from its parsed HCL (tools/.venv)
 	$(TOOLS_VENV)/bin/pytest -c $(TOOLS)/pytest.ini --rootdir . --noconftest -q backend/tests/deploy/test_terraform.py
 
+# The API's contract for the web app: the spec from the backend's models, then the TypeScript
+# types generated from it (tests/api/test_openapi_current.py and `npm run typecheck` fail when
+# either is behind; frontend/src/lib/api/openapi-contract.ts holds the web app's checks to it).
+.PHONY: openapi
+openapi: install ## Regenerate frontend/openapi.json from the backend, then the web app's API types
+	cd $(BACKEND) && .venv/bin/python -m chatgepeto.devtools.openapi ../$(FRONTEND)/openapi.json
+	cd $(FRONTEND) && npm run --silent openapi:types
+
 format: install ## Fix style (ruff)
 	cd $(BACKEND) && .venv/bin/ruff check --fix src tests benchmarks && .venv/bin/ruff format src tests benchmarks
 
