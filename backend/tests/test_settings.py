@@ -1,4 +1,52 @@
-from chatgepeto.settings import Settings
+from chatgepeto.settings import IngestionSettings, Settings
+
+# Every variable the settings read, by group. Terraform, compose and .env files set them by
+# these flat names: grouping the settings must not rename one.
+VARIABLES = {
+    "server": "HOST PORT WORKERS THREADS PRELOAD_MODELS GRACEFUL_TIMEOUT KEEPALIVE_SECONDS "
+    "PROXY_HOPS",
+    "observability": "LOG_LEVEL LOG_JSON WORKER_METRICS_PORT WORKER_METRICS_HOST",
+    "auth": "ADMIN_TOKEN SESSION_SECRET SESSION_SECRET_PREVIOUS COOKIE_SECURE",
+    "storage": "DATA_DIR DATABASE_URL DATABASE_PASSWORD CHROMA_HOST CHROMA_PORT CHROMA_SSL "
+    "S3_BUCKET S3_PREFIX S3_ENDPOINT_URL AWS_REGION REDIS_URL",
+    "embeddings": "EMBEDDING_MODEL EMBEDDING_BATCH_SIZE EMBEDDING_BACKEND EMBEDDING_THREADS "
+    "MODEL_CACHE_DIR",
+    "retrieval": "RETRIEVER SEARCH_K CANDIDATE_K FUSION FUSION_WEIGHTS_ENGLISH FUSION_WEIGHTS "
+    "RRF_K BM25_BACKGROUND_REBUILD_CHUNKS",
+    "ingestion": "CHUNK_SIZE CHUNK_OVERLAP PARSE_MEMORY_MB PARSE_CPU_SECONDS PARSE_MAX_CHARS "
+    "PARSE_MAX_UNPACKED_MB",
+    "answering": "GROQ_API_KEY GROQ_BASE_URL GROQ_MODEL LLM_MAX_TOKENS LLM_TEMPERATURE "
+    "GROQ_FALLBACK_MODEL OPENAI_BASE_URL OPENAI_API_KEY OPENAI_MODEL LLM_MAX_RETRIES "
+    "LLM_BUDGET_SECONDS LLM_CONNECT_TIMEOUT LLM_STREAM_IDLE_TIMEOUT BREAKER_FAIL_MAX "
+    "BREAKER_RESET_SECONDS LINK_ALLOWLIST STREAM_KEEPALIVE_SECONDS",
+    "jobs": "JOB_RUNNER JOB_QUEUE JOB_RETRY_INTERVALS JOB_TIMEOUT JOB_HEARTBEAT_SECONDS",
+    "limits": "MAX_UPLOAD_MB MAX_UPLOAD_FILES MAX_JSON_KB RATELIMIT_ENABLED RATELIMIT_ASK "
+    "RATELIMIT_ASK_PER_IP RATELIMIT_UPLOAD",
+}
+
+
+def test_every_variable_keeps_its_flat_name_in_one_group():
+    groups = {name: field.annotation for name, field in Settings.model_fields.items()}
+    got = {name: {f.upper() for f in group.model_fields} for name, group in groups.items()}
+    assert got == {name: set(names.split()) for name, names in VARIABLES.items()}
+    for group in groups.values():
+        assert not group.model_config.get("env_prefix")
+
+
+def test_flat_names_reach_their_group_from_file_environment_and_arguments(tmp_path, monkeypatch):
+    env_file = tmp_path / "settings.env"
+    env_file.write_text("CHUNK_SIZE=600\nGROQ_MODEL=from-file\nredis_url=redis://file:6379\n")
+    monkeypatch.setenv("chunk_overlap", "100")  # any case, as before
+    monkeypatch.setenv("JOB_RUNNER", "auto")
+    settings = Settings(_env_file=env_file, data_dir=tmp_path, GROQ_MODEL="from-argument")
+    assert (settings.ingestion.chunk_size, settings.ingestion.chunk_overlap) == (600, 100)
+    assert settings.answering.groq_model == "from-argument"  # an argument wins
+    assert settings.storage.data_dir == tmp_path
+    # A value derived from two groups: the runner (jobs) and REDIS_URL (storage).
+    assert settings.storage.redis_url == "redis://file:6379" and settings.jobs_on_queue
+    # A group read on its own reads the same variables.
+    assert IngestionSettings(_env_file=env_file).chunk_size == 600
+    assert Settings(_env_file=None).ingestion.chunk_size == 1000
 
 
 def test_defaults_are_embedded(tmp_path):

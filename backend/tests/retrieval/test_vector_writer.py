@@ -103,3 +103,15 @@ def test_mismatched_lengths_are_refused(tmp_path):
     index = _index(tmp_path, {"a": Encoder()})
     with pytest.raises(ValueError, match="same length"), index.writer("col") as writer:
         writer.add(["x"], ["a", "b"], [{}])
+
+
+def test_a_client_opened_with_chromas_defaults_shares_ours(tmp_path, monkeypatch):
+    import chromadb
+
+    # Chroma refuses a second client of one folder with other settings; ours turns telemetry
+    # off, and building it makes that Chroma's default in this process too.
+    monkeypatch.delenv("ANONYMIZED_TELEMETRY", raising=False)
+    ours = make_chroma_client(host="", port=0, ssl=False, persist_dir=tmp_path)
+    ours.get_or_create_collection("shared")
+    theirs = chromadb.PersistentClient(path=str(tmp_path))
+    assert [c.name for c in theirs.list_collections()] == ["shared"]
