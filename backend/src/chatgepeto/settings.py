@@ -1,9 +1,9 @@
 """Typed settings, read from environment variables (and a `.env` file), grouped by concern.
 
-Each group is read on its own from the flat variables it owns (`CHUNK_SIZE`, `GROQ_API_KEY`:
-the names do not carry the group's), and `Settings` holds one of each: `settings.ingestion.
-chunk_size`. This module is also the one place that reads the process environment, and that
-sets the variables some libraries read themselves (`set_library_environment`).
+Each group reads the flat variables it owns (CHUNK_SIZE, not INGESTION_CHUNK_SIZE: the names
+predate the groups and deployments set them), and `Settings` holds one of each, so CHUNK_SIZE
+is `settings.ingestion.chunk_size`. This module is also the one place that reads the process
+environment, and that sets the variables some libraries read themselves.
 """
 
 from __future__ import annotations
