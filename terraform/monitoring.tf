@@ -102,94 +102,95 @@ locals {
       comparison_operator = "GreaterThanThreshold"
       threshold           = var.alarm_queue_backlog
     }
-    "database-cpu" = {
-      description         = "The database averaged more than 80% CPU for 15 minutes"
-      namespace           = "AWS/RDS"
-      metric_name         = "CPUUtilization"
-      dimensions          = { DBInstanceIdentifier = aws_db_instance.main.identifier }
-      statistic           = "Average"
-      period              = 300
-      evaluation_periods  = 3
-      comparison_operator = "GreaterThanThreshold"
-      threshold           = 80
-    }
-    "database-free-storage" = {
-      description         = "Less than 2 GiB of database storage left (storage autoscaling at db_max_allocated_storage?)"
-      namespace           = "AWS/RDS"
-      metric_name         = "FreeStorageSpace"
-      dimensions          = { DBInstanceIdentifier = aws_db_instance.main.identifier }
-      statistic           = "Minimum"
-      period              = 300
-      evaluation_periods  = 1
-      comparison_operator = "LessThanThreshold"
-      threshold           = 2 * 1024 * 1024 * 1024
-    }
   }
 
-  # Alarms repeated for each subject of a kind (`per`): each target group behind the load
-  # balancer, each ECS service. Named "<subject>-<key>"; %s in the description is the subject.
+  # Alarms repeated for each subject of a kind, the subjects by name with their dimensions:
+  # each target group behind the load balancer, each ECS service, the database. An alarm is
+  # named "<subject>-<key>"; %s in its description is the subject.
   alarm_subjects = {
     target_group = local.target_group_dimensions
     service      = { for key, name in local.monitored_services : key => { ClusterName = local.name, ServiceName = name } }
+    database     = { database = { DBInstanceIdentifier = aws_db_instance.main.identifier } }
   }
   repeated_alarms = {
-    unhealthy-hosts = {
-      per                 = "target_group"
-      description         = "A %s task failed the load balancer's health check in 3 of 5 minutes"
-      namespace           = "AWS/ApplicationELB"
-      metric_name         = "UnHealthyHostCount"
-      statistic           = "Maximum"
-      period              = 60
-      evaluation_periods  = 5
-      datapoints_to_alarm = 3
-      comparison_operator = "GreaterThanThreshold"
-      threshold           = 0
+    target_group = {
+      unhealthy-hosts = {
+        description         = "A %s task failed the load balancer's health check in 3 of 5 minutes"
+        namespace           = "AWS/ApplicationELB"
+        metric_name         = "UnHealthyHostCount"
+        statistic           = "Maximum"
+        period              = 60
+        evaluation_periods  = 5
+        datapoints_to_alarm = 3
+        comparison_operator = "GreaterThanThreshold"
+        threshold           = 0
+      }
+      no-healthy-hosts = {
+        description         = "No healthy %s task behind the load balancer for 3 minutes: the site is down"
+        namespace           = "AWS/ApplicationELB"
+        metric_name         = "HealthyHostCount"
+        statistic           = "Minimum"
+        period              = 60
+        evaluation_periods  = 3
+        comparison_operator = "LessThanThreshold"
+        threshold           = 1
+        treat_missing_data  = "breaching"
+      }
     }
-    no-healthy-hosts = {
-      per                 = "target_group"
-      description         = "No healthy %s task behind the load balancer for 3 minutes: the site is down"
-      namespace           = "AWS/ApplicationELB"
-      metric_name         = "HealthyHostCount"
-      statistic           = "Minimum"
-      period              = 60
-      evaluation_periods  = 3
-      comparison_operator = "LessThanThreshold"
-      threshold           = 1
-      treat_missing_data  = "breaching"
+    service = {
+      cpu = {
+        description         = "The %s tasks averaged more than 85%% CPU for 15 minutes (autoscaling at its ceiling?)"
+        namespace           = "AWS/ECS"
+        metric_name         = "CPUUtilization"
+        statistic           = "Average"
+        period              = 300
+        evaluation_periods  = 3
+        comparison_operator = "GreaterThanThreshold"
+        threshold           = 85
+      }
+      memory = {
+        description         = "The %s tasks used more than 85%% of their memory for 15 minutes"
+        namespace           = "AWS/ECS"
+        metric_name         = "MemoryUtilization"
+        statistic           = "Maximum"
+        period              = 300
+        evaluation_periods  = 3
+        comparison_operator = "GreaterThanThreshold"
+        threshold           = 85
+      }
+      not-running = {
+        description         = "No %s task has been running for 3 minutes"
+        namespace           = "ECS/ContainerInsights"
+        metric_name         = "RunningTaskCount"
+        statistic           = "Minimum"
+        period              = 60
+        evaluation_periods  = 3
+        comparison_operator = "LessThanThreshold"
+        threshold           = 1
+        treat_missing_data  = "breaching"
+      }
     }
-    cpu = {
-      per                 = "service"
-      description         = "The %s tasks averaged more than 85%% CPU for 15 minutes (autoscaling at its ceiling?)"
-      namespace           = "AWS/ECS"
-      metric_name         = "CPUUtilization"
-      statistic           = "Average"
-      period              = 300
-      evaluation_periods  = 3
-      comparison_operator = "GreaterThanThreshold"
-      threshold           = 85
-    }
-    memory = {
-      per                 = "service"
-      description         = "The %s tasks used more than 85%% of their memory for 15 minutes"
-      namespace           = "AWS/ECS"
-      metric_name         = "MemoryUtilization"
-      statistic           = "Maximum"
-      period              = 300
-      evaluation_periods  = 3
-      comparison_operator = "GreaterThanThreshold"
-      threshold           = 85
-    }
-    not-running = {
-      per                 = "service"
-      description         = "No %s task has been running for 3 minutes"
-      namespace           = "ECS/ContainerInsights"
-      metric_name         = "RunningTaskCount"
-      statistic           = "Minimum"
-      period              = 60
-      evaluation_periods  = 3
-      comparison_operator = "LessThanThreshold"
-      threshold           = 1
-      treat_missing_data  = "breaching"
+    database = {
+      cpu = {
+        description         = "The %s averaged more than 80%% CPU for 15 minutes"
+        namespace           = "AWS/RDS"
+        metric_name         = "CPUUtilization"
+        statistic           = "Average"
+        period              = 300
+        evaluation_periods  = 3
+        comparison_operator = "GreaterThanThreshold"
+        threshold           = 80
+      }
+      free-storage = {
+        description         = "Less than 2 GiB of %s storage left (storage autoscaling at db_max_allocated_storage?)"
+        namespace           = "AWS/RDS"
+        metric_name         = "FreeStorageSpace"
+        statistic           = "Minimum"
+        period              = 300
+        evaluation_periods  = 1
+        comparison_operator = "LessThanThreshold"
+        threshold           = 2 * 1024 * 1024 * 1024
+      }
     }
   }
 
@@ -209,14 +210,17 @@ locals {
   alarms = {
     for name, alarm in merge(
       local.deployment_alarms,
-      merge([
-        for kind, repeated in local.repeated_alarms : {
-          for subject, dimensions in local.alarm_subjects[repeated.per] : "${subject}-${kind}" => merge(repeated, {
-            description = format(repeated.description, subject)
-            dimensions  = dimensions
-          })
-        }
-      ]...),
+      # Each repeated alarm once per subject of its kind.
+      merge(flatten([
+        for family, kinds in local.repeated_alarms : [
+          for kind, repeated in kinds : {
+            for subject, dimensions in local.alarm_subjects[family] : "${subject}-${kind}" => merge(repeated, {
+              description = format(repeated.description, subject)
+              dimensions  = dimensions
+            })
+          }
+        ]
+      ])...),
     ) : name => merge(local.alarm_defaults, alarm)
   }
 }
@@ -273,120 +277,107 @@ resource "aws_cloudwatch_metric_alarm" "this" {
 # Dashboard
 ################################################################################
 
+locals {
+  # The graphs of every ECS service, one line a service: the metrics of the services' alarms.
+  service_graphs = [
+    { title = "CPU by service (%)", namespace = "AWS/ECS", metric = "CPUUtilization", stat = "Average", x = 0, y = 6, width = 12 },
+    { title = "Memory by service (%)", namespace = "AWS/ECS", metric = "MemoryUtilization", stat = "Maximum", x = 12, y = 6, width = 12 },
+    { title = "Running tasks", namespace = "ECS/ContainerInsights", metric = "RunningTaskCount", stat = "Minimum", x = 0, y = 12, width = 8 },
+  ]
+}
+
 resource "aws_cloudwatch_dashboard" "main" {
   dashboard_name = local.name
   dashboard_body = jsonencode({
-    widgets = [
-      {
-        type   = "metric"
-        x      = 0
-        y      = 0
-        width  = 12
-        height = 6
-        properties = {
-          title  = "Requests and errors"
-          region = local.region
-          stat   = "Sum"
-          period = 60
-          metrics = [
-            ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", module.alb.arn_suffix],
-            [".", "HTTPCode_Target_5XX_Count", ".", "."],
-            [".", "HTTPCode_ELB_5XX_Count", ".", "."],
-            [".", "HTTPCode_Target_4XX_Count", ".", "."],
-          ]
+    widgets = concat(
+      [
+        {
+          type   = "metric"
+          x      = 0
+          y      = 0
+          width  = 12
+          height = 6
+          properties = {
+            title  = "Requests and errors"
+            region = local.region
+            stat   = "Sum"
+            period = 60
+            metrics = [
+              ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", module.alb.arn_suffix],
+              [".", "HTTPCode_Target_5XX_Count", ".", "."],
+              [".", "HTTPCode_ELB_5XX_Count", ".", "."],
+              [".", "HTTPCode_Target_4XX_Count", ".", "."],
+            ]
+          }
+        },
+        {
+          type   = "metric"
+          x      = 12
+          y      = 0
+          width  = 12
+          height = 6
+          properties = {
+            title  = "API time to first byte (s)"
+            region = local.region
+            period = 60
+            metrics = [
+              ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", module.alb.arn_suffix, "TargetGroup", module.alb.target_groups["api"].arn_suffix, { stat = "p50", label = "p50" }],
+              ["...", { stat = "p95", label = "p95" }],
+            ]
+            annotations = { horizontal = [{ value = var.alarm_response_time_seconds, label = "alarm" }] }
+          }
+        },
+      ],
+      [
+        for graph in local.service_graphs : {
+          type   = "metric"
+          x      = graph.x
+          y      = graph.y
+          width  = graph.width
+          height = 6
+          properties = {
+            title   = graph.title
+            region  = local.region
+            stat    = graph.stat
+            period  = 60
+            metrics = [for key, service in local.monitored_services : [graph.namespace, graph.metric, "ClusterName", local.name, "ServiceName", service, { label = key }]]
+          }
         }
-      },
-      {
-        type   = "metric"
-        x      = 12
-        y      = 0
-        width  = 12
-        height = 6
-        properties = {
-          title  = "API time to first byte (s)"
-          region = local.region
-          period = 60
-          metrics = [
-            ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", module.alb.arn_suffix, "TargetGroup", module.alb.target_groups["api"].arn_suffix, { stat = "p50", label = "p50" }],
-            ["...", { stat = "p95", label = "p95" }],
-          ]
-          annotations = { horizontal = [{ value = var.alarm_response_time_seconds, label = "alarm" }] }
-        }
-      },
-      {
-        type   = "metric"
-        x      = 0
-        y      = 6
-        width  = 12
-        height = 6
-        properties = {
-          title   = "CPU by service (%)"
-          region  = local.region
-          stat    = "Average"
-          period  = 60
-          metrics = [for key, service in local.monitored_services : ["AWS/ECS", "CPUUtilization", "ClusterName", local.name, "ServiceName", service, { label = key }]]
-        }
-      },
-      {
-        type   = "metric"
-        x      = 12
-        y      = 6
-        width  = 12
-        height = 6
-        properties = {
-          title   = "Memory by service (%)"
-          region  = local.region
-          stat    = "Maximum"
-          period  = 60
-          metrics = [for key, service in local.monitored_services : ["AWS/ECS", "MemoryUtilization", "ClusterName", local.name, "ServiceName", service, { label = key }]]
-        }
-      },
-      {
-        type   = "metric"
-        x      = 0
-        y      = 12
-        width  = 8
-        height = 6
-        properties = {
-          title   = "Running tasks"
-          region  = local.region
-          stat    = "Minimum"
-          period  = 60
-          metrics = [for key, service in local.monitored_services : ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", local.name, "ServiceName", service, { label = key }]]
-        }
-      },
-      {
-        type   = "metric"
-        x      = 8
-        y      = 12
-        width  = 8
-        height = 6
-        properties = {
-          title  = "Ingestion jobs waiting"
-          region = local.region
-          stat   = "Maximum"
-          period = 60
-          metrics = [
-            [local.metrics_namespace, "IngestionQueueBacklog", { label = "queued" }],
-          ]
-        }
-      },
-      {
-        type   = "metric"
-        x      = 16
-        y      = 12
-        width  = 8
-        height = 6
-        properties = {
-          title  = "Database"
-          region = local.region
-          period = 300
-          metrics = [
-            ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", aws_db_instance.main.identifier, { stat = "Average", label = "CPU %" }],
-            [".", "DatabaseConnections", ".", ".", { stat = "Maximum", label = "connections", yAxis = "right" }],
-          ]
-        }
-      },
-    ]
+      ],
+      [
+        {
+          type   = "metric"
+          x      = 8
+          y      = 12
+          width  = 8
+          height = 6
+          properties = {
+            title  = "Ingestion jobs waiting"
+            region = local.region
+            stat   = "Maximum"
+            period = 60
+            metrics = [
+              [local.metrics_namespace, "IngestionQueueBacklog", { label = "queued" }],
+            ]
+          }
+        },
+        {
+          type   = "metric"
+          x      = 16
+          y      = 12
+          width  = 8
+          height = 6
+          properties = {
+            title  = "Database"
+            region = local.region
+            period = 300
+            metrics = [
+              ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", aws_db_instance.main.identifier, { stat = "Average", label = "CPU %" }],
+              [".", "DatabaseConnections", ".", ".", { stat = "Maximum", label = "connections", yAxis = "right" }],
+            ]
+          }
+        },
+      ],
+    )
   })
 }

@@ -635,8 +635,8 @@ ALARM_KINDS = {
         "GreaterThanThreshold",
         "${var.alarm_queue_backlog}",
     ),
-    "database-cpu": ("CPUUtilization", "Average", 300, 3, "GreaterThanThreshold", 80),
-    "database-free-storage": (
+    "database/cpu": ("CPUUtilization", "Average", 300, 3, "GreaterThanThreshold", 80),
+    "database/free-storage": (
         "FreeStorageSpace",
         "Minimum",
         300,
@@ -644,68 +644,78 @@ ALARM_KINDS = {
         "LessThanThreshold",
         "${2 * 1024 * 1024 * 1024}",
     ),
-    "unhealthy-hosts": ("UnHealthyHostCount", "Maximum", 60, 5, "GreaterThanThreshold", 0),
-    "no-healthy-hosts": ("HealthyHostCount", "Minimum", 60, 3, "LessThanThreshold", 1),
-    "cpu": ("CPUUtilization", "Average", 300, 3, "GreaterThanThreshold", 85),
-    "memory": ("MemoryUtilization", "Maximum", 300, 3, "GreaterThanThreshold", 85),
-    "not-running": ("RunningTaskCount", "Minimum", 60, 3, "LessThanThreshold", 1),
+    "target_group/unhealthy-hosts": (
+        "UnHealthyHostCount",
+        "Maximum",
+        60,
+        5,
+        "GreaterThanThreshold",
+        0,
+    ),
+    "target_group/no-healthy-hosts": ("HealthyHostCount", "Minimum", 60, 3, "LessThanThreshold", 1),
+    "service/cpu": ("CPUUtilization", "Average", 300, 3, "GreaterThanThreshold", 85),
+    "service/memory": ("MemoryUtilization", "Maximum", 300, 3, "GreaterThanThreshold", 85),
+    "service/not-running": ("RunningTaskCount", "Minimum", 60, 3, "LessThanThreshold", 1),
 }
+
+
+def alarm_entries(locals_: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The ten kinds of alarm by name: the deployment's own, then "<kind of subject>/<key>"."""
+    entries = dict(locals_["deployment_alarms"])
+    for family, kinds in locals_["repeated_alarms"].items():
+        entries.update({f"{family}/{kind}": alarm for kind, alarm in kinds.items()})
+    return entries
 
 
 def alarm_names(locals_: dict[str, Any]) -> set[str]:
     """The keys of local.alarms (each alarm's name after "<name>-"), as Terraform makes them."""
-    # The subjects' keys, from the literal lists the two for expressions go over.
-    target_groups = re.findall(
-        r"'(\w+)'", re.search(r"for key in \[(.*?)\]", locals_["target_group_dimensions"]).group(1)
-    )
-    services = re.findall(r"'(\w+)': '\$\{local\.name\}-\1'", locals_["monitored_services"])
-    subjects = {"target_group": target_groups, "service": services}
+    # The subjects' names, from the literal lists and maps the expressions go over.
+    groups = re.search(r"for key in \[(.*?)\]", locals_["target_group_dimensions"]).group(1)
+    subjects = {
+        "target_group": re.findall(r"'(\w+)'", groups),
+        "service": re.findall(r"'(\w+)': '\$\{local\.name\}-\1'", locals_["monitored_services"]),
+        "database": list(locals_["alarm_subjects"]["database"]),
+    }
+    assert set(subjects) == set(locals_["alarm_subjects"]) == set(locals_["repeated_alarms"])
     repeated = {
         f"{subject}-{kind}"
-        for kind, alarm in locals_["repeated_alarms"].items()
-        for subject in subjects[alarm["per"]]
+        for family, kinds in locals_["repeated_alarms"].items()
+        for kind in kinds
+        for subject in subjects[family]
     }
     return set(locals_["deployment_alarms"]) | repeated
 
 
 def test_the_alarms_are_one_resource_over_a_map_of_the_ten_kinds(tf, locals_, alb):
-    deployment, repeated = locals_["deployment_alarms"], locals_["repeated_alarms"]
-    assert set(deployment) | set(repeated) == set(ALARM_KINDS)
-    assert len(deployment) + len(repeated) == 10
-    assert {kind: alarm["per"] for kind, alarm in repeated.items()} == {
-        "unhealthy-hosts": "target_group",
-        "no-healthy-hosts": "target_group",
-        "cpu": "service",
-        "memory": "service",
-        "not-running": "service",
-    }
-    assert set(locals_["alarm_subjects"]) == {"target_group", "service"}
+    entries = alarm_entries(locals_)
+    assert set(entries) == set(ALARM_KINDS)
+    assert len(entries) == 10
     defaults = locals_["alarm_defaults"]
     for kind, expected in ALARM_KINDS.items():
-        alarm = {**defaults, **deployment.get(kind, repeated.get(kind, {}))}
+        alarm = {**defaults, **entries[kind]}
         statistic = alarm["statistic"] or alarm["extended_statistic"]
         found = (alarm["metric_name"], statistic, alarm["period"], alarm["evaluation_periods"])
         found += (alarm["comparison_operator"], alarm["threshold"])
         assert found == expected, kind
     # Missing data alarms only where it means the thing is gone; the health check waits for 3
     # bad minutes of 5.
-    breaching = {
-        kind
-        for kind in ALARM_KINDS
-        if {**defaults, **deployment.get(kind, repeated.get(kind, {}))}["treat_missing_data"]
-        == "breaching"
+    missing = {kind: {**defaults, **alarm}["treat_missing_data"] for kind, alarm in entries.items()}
+    assert {kind for kind, value in missing.items() if value == "breaching"} == {
+        "target_group/no-healthy-hosts",
+        "service/not-running",
     }
-    assert breaching == {"no-healthy-hosts", "not-running"}
-    assert repeated["unhealthy-hosts"]["datapoints_to_alarm"] == 3
+    assert entries["target_group/unhealthy-hosts"]["datapoints_to_alarm"] == 3
     # The error rate is metric math over the load balancer's 5-minute sums.
-    math = deployment["5xx-rate"]["metric_math"]
+    math = entries["5xx-rate"]["metric_math"]
     assert set(math["metrics"]) == {"requests", "target5xx", "elb5xx"}
     assert (math["stat"], math["period"]) == ("Sum", 300)
     assert "IF(requests >= 20" in math["expression"]
-    # 21 alarms: 5 of the deployment, 2 per target group, 3 per ECS service (Chroma's included).
+    # 21 alarms: 3 of the deployment, 2 per target group, 3 per ECS service (Chroma's
+    # included), 2 of the database.
     names = alarm_names(locals_)
     assert len(names) == 21
     assert {"api-unhealthy-hosts", "frontend-no-healthy-hosts", "chroma-not-running"} <= names
+    assert {"database-cpu", "database-free-storage"} <= names
     assert {"api", "frontend"} == set(attr(alb, "target_groups"))
     (alarm,) = resources(tf, "resource", "aws_cloudwatch_metric_alarm").values()
     assert attr(alarm, "for_each") == "${local.alarms}"
