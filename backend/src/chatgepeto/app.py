@@ -49,9 +49,9 @@ def create_app(
 ) -> OpenAPI:
     """Build the app: settings → services → request ids, auth, errors, blueprints, metrics.
 
-    With `start_jobs`, the job runner takes up its work: jobs a stopped process left running
-    (once their lease has run out), queued ones, and from then on, every heartbeat, whatever
-    another process leaves behind.
+    With `start_jobs`, it also starts the job runner (`start_job_runner`), as a process of
+    its own would: what tests and tools that stand for one ask for. `chatgepeto serve` builds
+    the app without, and starts the runner itself once the app is built (server.py).
     """
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -103,12 +103,19 @@ def create_app(
     init_proxy(app, settings.proxy_hops)
 
     if start_jobs:
-        services.jobs.requeue_interrupted()
-        queued = services.jobs.submit_queued()
-        if queued:
-            log.info("queued_jobs_started", count=queued)
-        services.jobs.start()
+        start_job_runner(services)
     return app
+
+
+def start_job_runner(services: Services) -> None:
+    """Let the job runner take up its work: jobs a stopped process left running (once their
+    lease has run out), queued ones, and from then on, every heartbeat, whatever another
+    process leaves behind."""
+    services.jobs.requeue_interrupted()
+    queued = services.jobs.submit_queued()
+    if queued:
+        log.info("queued_jobs_started", count=queued)
+    services.jobs.start()
 
 
 def _init_request_ids(app: Flask) -> None:

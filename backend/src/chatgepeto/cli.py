@@ -43,9 +43,7 @@ def main() -> None:
 @click.option("--threads", type=int, default=None, help="Threads per worker (THREADS).")
 def serve(host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
     """Serve the API with gunicorn (gthread workers)."""
-    from gunicorn.app.base import BaseApplication
-
-    from chatgepeto.server import WORKER_CLASS
+    from chatgepeto.server import ApiServer
     from chatgepeto.storage.migrate import migrate
 
     settings = _settings(host=host, port=port, workers=workers, threads=threads)
@@ -66,49 +64,7 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
         click.echo(f"Admin token (kept in {settings.data_dir / 'admin_token'}): {token}")
     mode = "generated (Groq)" if settings.llm_enabled else "extractive (no GROQ_API_KEY)"
     click.echo(f"Answers: {mode}; data in {settings.data_dir}")
-
-    class Server(BaseApplication):
-        # With PRELOAD_MODELS, gunicorn's master loads the embedding models that survive a
-        # fork, and the app's modules, once; the workers share those pages (copy-on-write)
-        # instead of each loading a copy. Each worker builds its app after the fork
-        # (connections, pools and threads do not survive one) and loads the ONNX models
-        # itself. docs/operations.md, Memory.
-        models: dict | None = None
-
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{settings.host}:{settings.port}")
-            self.cfg.set("workers", settings.workers)
-            # gthread, closing its listening socket at SIGTERM (chatgepeto/server.py).
-            self.cfg.set("worker_class", WORKER_CLASS)
-            self.cfg.set("threads", settings.threads)
-            self.cfg.set("timeout", 120)
-            self.cfg.set("graceful_timeout", settings.graceful_timeout)
-            self.cfg.set("keepalive", settings.keepalive_seconds)
-            # gunicorn >= 25 opens a control socket in $HOME/.gunicorn by default: unused here
-            # (the orchestrator manages the process), and shared by every `serve` of a user.
-            if "control_socket_disable" in self.cfg.settings:
-                self.cfg.set("control_socket_disable", True)
-            self.cfg.set("preload_app", settings.preload_models)
-
-        def load(self):  # type: ignore[no-untyped-def]
-            import threading
-
-            from chatgepeto.app import create_app
-            from chatgepeto.services import build_services, load_models_before_fork
-
-            if settings.preload_models and self.models is None:  # the master, before forking
-                self.models = load_models_before_fork(settings)
-                return None  # no app yet: each worker's wsgi() calls load() again
-            services = build_services(settings, migrate=False, models=self.models)
-            app = create_app(settings, services)
-            # The models and every collection's indexes (BM25 loaded if saved, else built), so
-            # that the first searches after a start do not wait for them.
-            threading.Thread(
-                target=services.warm_up, kwargs={"search": True}, daemon=True, name="warm-up"
-            ).start()
-            return app
-
-    Server().run()
+    ApiServer(settings).run()
 
 
 # -- migrate ----------------------------------------------------------------------------------
@@ -172,7 +128,7 @@ def reindex(collection_name: str | None) -> None:
     from chatgepeto.services import build_services
 
     svc = build_services(_settings())
-    collection_id = _collection_id(svc, collection_name, create=False) if collection_name else None
+    collection_id = _collection_id(svc, collection_name) if collection_name else None
     bars: dict[tuple[str, str], tqdm] = {}
 
     def on_progress(cid: str, model: str, done: int, total: int) -> None:
@@ -227,23 +183,14 @@ def worker(burst: bool, name: str | None) -> None:
 # -- ingest and ask ---------------------------------------------------------------------------
 
 
-def _collection_id(svc: Any, name: str, create: bool) -> str:
-    from sqlalchemy import or_, select
+def _collection_id(svc: Any, name: str, *, create: bool = False) -> str:
+    """The id of the collection named `name` (or with that id); with `create`, made if new."""
+    from chatgepeto.errors import NotFound
 
-    from chatgepeto.storage.db import session_scope
-    from chatgepeto.storage.models import Collection
-
-    with session_scope(svc.sessions) as session:
-        collection = session.scalar(
-            select(Collection).where(or_(Collection.name == name, Collection.id == name))
-        )
-        if collection is None:
-            if not create:
-                raise click.ClickException(f"No collection named {name!r}.")
-            collection = Collection(name=name)
-            session.add(collection)
-            session.flush()
-        return collection.id
+    try:
+        return svc.collections.find(name, create=create).id
+    except NotFound as exc:
+        raise click.ClickException(exc.message) from exc
 
 
 @main.command()
@@ -257,7 +204,6 @@ def ingest(paths: tuple[Path, ...], collection_name: str) -> None:
     from chatgepeto.ingestion.filetypes import SUPPORTED_EXTENSIONS
     from chatgepeto.ingestion.uploads import register_local_file
     from chatgepeto.services import build_services
-    from chatgepeto.storage.models import Document
 
     settings = _settings()
     svc = build_services(settings)
@@ -292,20 +238,16 @@ def ingest(paths: tuple[Path, ...], collection_name: str) -> None:
                 bar.update(round(value * 100) - bar.n)
 
             svc.ingestor.run_job(jobs[0], on_progress=on_progress)
-        with svc.sessions() as session:
-            document = session.get(Document, items[0]["id"])
-            status, error, chunks, pages = (
-                document.status,
-                document.error,
-                document.chunks,
-                document.pages,
-            )
+        document = svc.documents.get(items[0]["id"])
         seconds = time.perf_counter() - started
-        if status == "ready":
-            click.echo(f"✓ {path.name}: {pages or '-'} pages, {chunks} chunks, {seconds:.1f} s")
+        if document.status == "ready":
+            click.echo(
+                f"✓ {path.name}: {document.pages or '-'} pages, {document.chunks} chunks, "
+                f"{seconds:.1f} s"
+            )
         else:
             failures += 1
-            click.echo(f"✗ {path.name}: {error}", err=True)
+            click.echo(f"✗ {path.name}: {document.error}", err=True)
     svc.close()
     if failures:
         sys.exit(1)
@@ -318,14 +260,17 @@ def ingest(paths: tuple[Path, ...], collection_name: str) -> None:
 def ask(question: str, collection_name: str, as_json: bool) -> None:
     """Ask a question about a collection's material."""
     from chatgepeto.answering.prompts import source_label
+    from chatgepeto.api.schemas import AskOut
     from chatgepeto.services import build_services
 
     svc = build_services(_settings())
-    collection_id = _collection_id(svc, collection_name, create=False)
+    collection_id = _collection_id(svc, collection_name)
     result = svc.answerer.answer(question, collection_id)
     svc.close()
     if as_json:
-        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        # The body /api/ask sends.
+        body = AskOut.model_validate(result).model_dump(mode="json")
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
     click.echo(result.answer)
     if result.citations and result.mode == "generated":
@@ -383,37 +328,6 @@ def eval_group() -> None:
     """Measure retrieval quality."""
 
 
-def _eval_services(data_dir: Path | None, embedding_model: str | None, kind: str) -> Any:
-    import re
-
-    from chatgepeto.services import build_services
-
-    base = _settings()
-    model = embedding_model or base.embedding_model
-    # BEIR vectors are kept per model in one folder; course files are ingested per model set.
-    suffix = "beir" if kind == "beir" else f"docs-{re.sub(r'[^a-zA-Z0-9,.-]+', '_', model)}"
-    folder = data_dir or base.data_dir / "eval" / suffix
-    return build_services(_eval_settings(folder, model, keep_llm=False))
-
-
-def _eval_settings(
-    folder: Path, embedding_model: str | None, *, keep_llm: bool, **overrides: Any
-) -> Settings:
-    """Settings for an evaluation: every engine embedded in `folder` (SQLite, Chroma, files,
-    jobs run in process), whatever the environment points at; Groq only with `keep_llm`."""
-    return _settings(
-        data_dir=folder,
-        embedding_model=embedding_model,
-        database_url="",
-        chroma_host="",
-        redis_url="",
-        job_runner="thread",
-        s3_bucket="",
-        **({} if keep_llm else {"groq_api_key": ""}),
-        **overrides,
-    )
-
-
 @eval_group.command("beir")
 @click.option("--corpus", required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--queries", required=True, type=click.Path(exists=True, path_type=Path))
@@ -440,8 +354,9 @@ def eval_beir(
     import hashlib
 
     from chatgepeto.evaluation.beir import evaluate, index_corpus
+    from chatgepeto.evaluation.workspace import retrieval_services
 
-    svc = _eval_services(data_dir, embedding_model, "beir")
+    svc = retrieval_services("beir", data_dir, embedding_model)
     stat = corpus.stat()
     name = (
         "beir-"
@@ -496,8 +411,9 @@ def eval_docs(
     """Ingest a folder of course files and score retrieval on questions with answer pages."""
     from chatgepeto.evaluation.docs import evaluate_questions, ingest_files
     from chatgepeto.evaluation.questions import supported_files
+    from chatgepeto.evaluation.workspace import retrieval_services
 
-    svc = _eval_services(data_dir, embedding_model, "docs")
+    svc = retrieval_services("docs", data_dir, embedding_model)
     collection_id, timings = ingest_files(
         svc,
         supported_files(docs_dir),
@@ -548,6 +464,7 @@ def eval_qa(
     Generated answers when GROQ_API_KEY is set, else extractive ones (declines not scored).
     """
     from chatgepeto.evaluation.qa import QuestionFileError, evaluate, read_questions
+    from chatgepeto.evaluation.workspace import eval_settings
     from chatgepeto.services import build_services
 
     try:
@@ -558,7 +475,7 @@ def eval_qa(
         folder = data_dir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
         # Everything embedded in that folder; the LLM settings stay as configured.
         svc = build_services(
-            _eval_settings(folder, embedding_model, keep_llm=True, retriever=retriever)
+            eval_settings(folder, embedding_model, keep_llm=True, retriever=retriever)
         )
         stack.callback(svc.close)
         mode = "generated" if svc.providers is not None else "extractive"

@@ -12,14 +12,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from chatgepeto.evaluation.metrics import mrr_at, ndcg_at, recall_at
 from chatgepeto.evaluation.questions import read_questions
 from chatgepeto.ingestion.uploads import register_local_file
 from chatgepeto.services import Services
-from chatgepeto.storage.db import session_scope
-from chatgepeto.storage.models import Collection, Document
 
 
 def ingest_files(
@@ -34,13 +30,7 @@ def ingest_files(
     seconds, "ingested" | "reused")` follows. A file whose ingestion fails raises
     RuntimeError: its questions could not be scored.
     """
-    with session_scope(svc.sessions) as session:
-        collection = session.scalar(select(Collection).where(Collection.name == name))
-        if collection is None:
-            collection = Collection(name=name)
-            session.add(collection)
-            session.flush()
-        collection_id = collection.id
+    collection_id = svc.collections.find(name, create=True).id
     timings: dict[str, float] = {}
     for path in paths:
         items, jobs = register_local_file(
@@ -49,11 +39,11 @@ def ingest_files(
         started = time.perf_counter()
         for job_id in jobs:
             svc.ingestor.run_job(job_id)
-        with svc.sessions() as session:
-            document = session.get(Document, items[0]["id"])
-            status, error = (document.status, document.error) if document else ("missing", None)
-        if status != "ready":
-            raise RuntimeError(f"{path.name} was not ingested ({status}): {error}")
+        document = svc.documents.get(items[0]["id"])
+        if document.status != "ready":
+            raise RuntimeError(
+                f"{path.name} was not ingested ({document.status}): {document.error}"
+            )
         if jobs:
             timings[path.name] = round(time.perf_counter() - started, 2)
         if on_file:
@@ -65,14 +55,7 @@ def evaluate_questions(
     svc: Services, collection_id: str, questions_path: Path, retriever: str, k: int = 10
 ) -> dict[str, Any]:
     questions = [q for q in read_questions(questions_path) if not q.unanswerable]
-    with svc.sessions() as session:
-        names = dict(
-            session.execute(
-                select(Document.id, Document.filename).where(
-                    Document.collection_id == collection_id
-                )
-            ).all()
-        )
+    names = {d.id: d.filename for d in svc.documents.list(collection_id)}
     groups: dict[str, list[tuple[list[str], dict[str, int]]]] = {"all": []}
     started = time.perf_counter()
     for q in questions:
