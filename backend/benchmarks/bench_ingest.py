@@ -180,19 +180,13 @@ class Project:
 
     def start_round(self, folder: Path) -> None:
         from chatgepeto.services import build_services
-        from chatgepeto.storage.db import session_scope
-        from chatgepeto.storage.models import Collection
 
         self.folder = folder
         settings = self.settings_cls(
             data_dir=folder, database_url="", chroma_host="", groq_api_key="", redis_url=""
         )
         self.svc = build_services(settings)
-        with session_scope(self.svc.sessions) as session:
-            collection = Collection(name="bench", description="bench_ingest")
-            session.add(collection)
-            session.flush()
-            self.collection_id = collection.id
+        self.collection_id = self.svc.collections.create("bench", "bench_ingest").id
 
     def end_round(self) -> None:
         if self.svc is not None:
@@ -223,14 +217,11 @@ class Project:
         return time.perf_counter() - started, jobs, items
 
     def ingest(self, path: Path) -> dict[str, Any]:
-        from chatgepeto.storage.models import Document
-
         STAGES.clear()
         seconds, _, items = self.submit(path)
         stages = stage_breakdown(seconds, dict(STAGES))
-        with self.svc.sessions() as session:
-            document = session.get(Document, items[0]["id"])
-            pages, chunks = document.pages or 0, document.chunks or 0
+        document = self.svc.documents.get(items[0]["id"])
+        pages, chunks = document.pages or 0, document.chunks or 0
         return {"pages": pages, "chunks": chunks, "seconds": seconds, "stages": stages}
 
     def reingest(self, path: Path) -> dict[str, Any]:

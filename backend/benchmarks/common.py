@@ -595,15 +595,13 @@ def build_data(
     BM25 terms are the chunk's real text either way).
     """
     import numpy as np
-    from sqlalchemy import insert, update
 
-    from chatgepeto.ingestion.chunking import chunk_id
-    from chatgepeto.ingestion.text import detect_language
-    from chatgepeto.retrieval.lexical import analyze
+    from chatgepeto.ingestion.chunk_rows import store_chunks
+    from chatgepeto.ingestion.chunking import ChunkRecord, chunk_id
     from chatgepeto.retrieval.vectorstore import chunk_metadata
     from chatgepeto.services import build_services
     from chatgepeto.storage.db import session_scope
-    from chatgepeto.storage.models import Chunk, Collection, Document
+    from chatgepeto.storage.models import Document
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -612,18 +610,16 @@ def build_data(
     try:
         pool = sentence_pool(pool_per_language)
         documents = synthetic_chunks(chunks, pool)
-        with session_scope(services.sessions) as session:
-            collection = Collection(name="bench", description="synthetic benchmark corpus")
-            session.add(collection)
-            session.flush()
-            collection_id = collection.id
+        collection_id = services.collections.create("bench", "synthetic benchmark corpus").id
 
         # SQL: one document per CHUNKS_PER_DOCUMENT chunks, its original text in the file
-        # store, chunks with offsets into it and their BM25 terms.
+        # store, chunks with offsets into it, stored by ingestion's own write (BM25 terms,
+        # `index_version` bumped once per document). The text is generated already cut into
+        # chunks: there is no file for the pipeline to read and chunk.
         t = time.perf_counter()
         all_ids: list[str] = []
         all_texts: list[str] = []
-        all_metas: list[dict[str, Any]] = []
+        metadatas: list[dict[str, Any]] = []
         all_sentences: list[list[int]] = []
         for n, document_chunks in enumerate(documents):
             text = "\n\n".join(c.text for c in document_chunks)
@@ -634,30 +630,6 @@ def build_data(
                 fh.write(text)
             services.files.save(storage_key, Path(fh.name), "text/plain")
             os.unlink(fh.name)
-            rows = []
-            offset = 0
-            for index, chunk in enumerate(document_chunks):
-                page = index // 2 + 1
-                cid = chunk_id(collection_id, sha, index)
-                language = detect_language(chunk.text)
-                rows.append(
-                    {
-                        "id": cid,
-                        "collection_id": collection_id,
-                        "chunk_index": index,
-                        "page": page,
-                        "start_offset": offset,
-                        "end_offset": offset + len(chunk.text),
-                        "text": chunk.text,
-                        "language": language,
-                        "terms": " ".join(analyze(chunk.text, language)),
-                    }
-                )
-                offset += len(chunk.text) + 2
-                all_ids.append(cid)
-                all_texts.append(chunk.text)
-                all_metas.append({"filename": filename, "page": page, "chunk_index": index})
-                all_sentences.append(chunk.sentences)
             with session_scope(services.sessions) as session:
                 document = Document(
                     collection_id=collection_id,
@@ -673,26 +645,36 @@ def build_data(
                 )
                 session.add(document)
                 session.flush()
-                for row in rows:
-                    row["document_id"] = document.id
-                for meta in all_metas[-len(rows) :]:
-                    meta["document_id"] = document.id
-                session.execute(insert(Chunk), rows)
-                # Ingestion bumps the version once per document.
-                session.execute(
-                    update(Collection)
-                    .where(Collection.id == collection_id)
-                    .values(index_version=Collection.index_version + 1)
-                )
+                records: list[ChunkRecord] = []
+                offset = 0
+                for index, chunk in enumerate(document_chunks):
+                    records.append(
+                        ChunkRecord(
+                            id=chunk_id(collection_id, sha, index),
+                            document_id=document.id,
+                            collection_id=collection_id,
+                            filename=filename,
+                            page=index // 2 + 1,
+                            chunk_index=index,
+                            start_offset=offset,
+                            end_offset=offset + len(chunk.text),
+                            text=chunk.text,
+                        )
+                    )
+                    offset += len(chunk.text) + 2
+                store_chunks(session, records)
+            all_ids += [r.id for r in records]
+            all_texts += [r.text for r in records]
+            # The vectors' metadata as ingestion writes it.
+            metadatas += [
+                chunk_metadata(r.document_id, r.filename, r.page, r.chunk_index) for r in records
+            ]
+            all_sentences += [c.sentences for c in document_chunks]
         timings["sql_seconds"] = round(time.perf_counter() - t, 1)
         log(f"SQL rows and files for {chunks} chunks: {timings['sql_seconds']} s")
 
-        # Vectors, one Chroma collection per model (metadata as ingestion writes it).
+        # Vectors, one Chroma collection per model.
         t = time.perf_counter()
-        metadatas = [
-            chunk_metadata(m["document_id"], m["filename"], m["page"], m["chunk_index"])
-            for m in all_metas
-        ]
         if vectors == "real":
             services.vectors.upsert(
                 collection_id,

@@ -14,14 +14,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
+from chatgepeto.errors import NotFound
 from chatgepeto.evaluation.metrics import summarize_splits
-from chatgepeto.ingestion.text import detect_language
-from chatgepeto.retrieval.lexical import analyze
+from chatgepeto.ingestion.chunk_rows import store_chunks
+from chatgepeto.ingestion.chunking import ChunkRecord
 from chatgepeto.services import Services
 from chatgepeto.storage.db import session_scope
-from chatgepeto.storage.models import Chunk, Collection, Document
+from chatgepeto.storage.models import Collection, Document
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
@@ -49,14 +48,11 @@ def index_corpus(
     docs = list(read_jsonl(corpus_path))
     texts = [f"{d.get('title', '')}\n{d.get('text', '')}".strip() for d in docs]
     ids = [str(d["_id"]) for d in docs]
-    with session_scope(svc.sessions) as session:
-        collection = session.scalar(select(Collection).where(Collection.name == name))
-        if collection is None:
-            collection = _store_chunks(session, corpus_path, name, ids, texts)
-        collection_id = collection.id
-        document_id = session.scalar(
-            select(Document.id).where(Document.collection_id == collection_id)
-        )
+    try:
+        collection_id = svc.collections.find(name).id
+    except NotFound:
+        collection_id = _store_corpus(svc, corpus_path, name, ids, texts)
+    document_id = svc.documents.list(collection_id)[0].id
     # Vectors per model: a model added later is indexed on its own, the others are kept.
     missing = [m for m in svc.vectors.models if svc.vectors.count(collection_id, m) < len(ids)]
     if missing:
@@ -72,44 +68,47 @@ def index_corpus(
     return collection_id
 
 
-def _store_chunks(
-    session: Any, corpus_path: Path, name: str, ids: list[str], texts: list[str]
-) -> Collection:
-    # The file's name, not its path: collections are listed by the API.
-    collection = Collection(name=name, description=f"BEIR corpus {corpus_path.name}")
-    session.add(collection)
-    session.flush()
-    document = Document(
-        collection_id=collection.id,
-        filename=corpus_path.name,
-        content_type="text/plain",
-        size_bytes=corpus_path.stat().st_size,
-        sha256=name[:64],
-        storage_key="",
-        status="ready",
-        progress=1.0,
-        chunks=len(ids),
-    )
-    session.add(document)
-    session.flush()
-    for i, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
-        language = detect_language(text)
-        session.add(
-            Chunk(
-                id=doc_id,
-                document_id=document.id,
-                collection_id=collection.id,
-                chunk_index=i,
-                page=None,
-                start_offset=0,
-                end_offset=len(text),
-                text=text,
-                language=language,
-                terms=" ".join(analyze(text, language)),
-            )
+def _store_corpus(
+    svc: Services, corpus_path: Path, name: str, ids: list[str], texts: list[str]
+) -> str:
+    """The collection, its one document and its chunks, in one transaction (a run stopped
+    halfway leaves no collection to be mistaken for a stored corpus); the collection's id."""
+    with session_scope(svc.sessions) as session:
+        # The file's name, not its path: collections are listed by the API.
+        collection = Collection(name=name, description=f"BEIR corpus {corpus_path.name}")
+        session.add(collection)
+        session.flush()
+        document = Document(
+            collection_id=collection.id,
+            filename=corpus_path.name,
+            content_type="text/plain",
+            size_bytes=corpus_path.stat().st_size,
+            sha256=name[:64],
+            storage_key="",
+            status="ready",
+            progress=1.0,
+            chunks=len(ids),
         )
-    collection.index_version += 1
-    return collection
+        session.add(document)
+        session.flush()
+        store_chunks(
+            session,
+            [
+                ChunkRecord(
+                    id=doc_id,
+                    document_id=document.id,
+                    collection_id=collection.id,
+                    filename=corpus_path.name,
+                    page=None,
+                    chunk_index=i,
+                    start_offset=0,
+                    end_offset=len(text),
+                    text=text,
+                )
+                for i, (doc_id, text) in enumerate(zip(ids, texts, strict=True))
+            ],
+        )
+        return collection.id
 
 
 def evaluate(

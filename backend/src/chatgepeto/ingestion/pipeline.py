@@ -26,11 +26,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from chatgepeto.ingestion.chunk_rows import lexical_fields, store_chunks
 from chatgepeto.ingestion.chunking import Chunker, ChunkRecord
 from chatgepeto.ingestion.filetypes import PDF
 from chatgepeto.ingestion.loaders import DocumentError, Page, iter_pages
 from chatgepeto.ingestion.reader_process import ParseLimits
-from chatgepeto.ingestion.text import detect_language
 from chatgepeto.observability.logging import get_logger
 from chatgepeto.observability.metrics import (
     INGESTED_CHUNKS,
@@ -38,11 +38,10 @@ from chatgepeto.observability.metrics import (
     INGESTION_SECONDS,
     INGESTION_SECONDS_PER_PAGE,
 )
-from chatgepeto.retrieval.lexical import analyze
 from chatgepeto.retrieval.vectorstore import VectorIndex, chunk_metadata
 from chatgepeto.storage.db import session_scope
 from chatgepeto.storage.files import FileStore
-from chatgepeto.storage.models import Chunk, Collection, Document, Job, seconds_since
+from chatgepeto.storage.models import Chunk, Document, Job, seconds_since
 
 log = get_logger(__name__)
 
@@ -407,9 +406,7 @@ class Ingestor:
                 )
                 records.extend(new)
                 # Worked out here, while the encoders run, rather than after them.
-                for r in new:
-                    language = detect_language(r.text)
-                    lexical.append((language, " ".join(analyze(r.text, language))))
+                lexical.extend(lexical_fields(r.text) for r in new)
                 last_page = page.number if page.number is not None else last_page
                 progress(writer.done, writer.submitted)
             if not records:
@@ -423,22 +420,7 @@ class Ingestor:
             document = session.get(Document, document_id, with_for_update=True)
             if document is None:
                 raise DocumentGone(document_id)
-            session.execute(delete(Chunk).where(Chunk.document_id == document_id))
-            for r, (language, terms) in zip(records, lexical, strict=True):
-                session.add(
-                    Chunk(
-                        id=r.id,
-                        document_id=document_id,
-                        collection_id=collection_id,
-                        chunk_index=r.chunk_index,
-                        page=r.page,
-                        start_offset=r.start_offset,
-                        end_offset=r.end_offset,
-                        text=r.text,
-                        language=language,
-                        terms=terms,
-                    )
-                )
+            store_chunks(session, records, lexical)
             document.status = "ready"
             document.progress = 1.0
             document.error = None
@@ -449,11 +431,6 @@ class Ingestor:
             else:
                 document.pages = last_page
             document.chunks = len(records)
-            session.execute(
-                update(Collection)
-                .where(Collection.id == collection_id)
-                .values(index_version=Collection.index_version + 1)
-            )
             session.execute(
                 update(Job)
                 .where(Job.id == job_id)
