@@ -12,15 +12,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
-from chatgepeto.retrieval.vectorstore import chunk_metadata
-from chatgepeto.services import Services
+from chatgepeto.retrieval.vectorstore import VectorIndex, chunk_metadata
 from chatgepeto.storage.models import Chunk, Collection, Document
 
 _PAGE = 1000
+
+
+class ChunkStores(Protocol):
+    """What reindexing reads (the chunks, in SQL) and writes (the vectors). The application's
+    `services.Services` has both; so may anything else that holds the two."""
+
+    sessions: sessionmaker[Session]
+    vectors: VectorIndex
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,7 @@ class ReindexResult:
 
 
 def reindex(
-    services: Services,
+    stores: ChunkStores,
     collection_id: str | None = None,
     *,
     batch_size: int | None = None,
@@ -44,18 +52,19 @@ def reindex(
     For one collection, or every collection when `collection_id` is None. Chunks are those of
     documents that finished ingestion (SQL); vectors of other ids are left alone (a document
     being ingested writes its vectors before its chunks). `on_progress(collection_id, model,
-    done, total)` follows the embedding. Safe to run again: complete collections are skipped,
-    and an interrupted run resumes where it stopped.
+    done, total)` follows the embedding, `batch_size` chunks per task (by default the vector
+    index's EMBEDDING_BATCH_SIZE). Safe to run again: complete collections are skipped, and an
+    interrupted run resumes where it stopped.
     """
+    sessions, vectors = stores.sessions, stores.vectors
     if collection_id is None:
-        with services.sessions() as session:
+        with sessions() as session:
             collection_ids = list(session.scalars(select(Collection.id).order_by(Collection.id)))
     else:
         collection_ids = [collection_id]
-    batch = batch_size or services.settings.embedding_batch_size
     results: list[ReindexResult] = []
     for cid in collection_ids:
-        with services.sessions() as session:
+        with sessions() as session:
             chunk_ids = list(
                 session.scalars(
                     select(Chunk.id)
@@ -63,19 +72,19 @@ def reindex(
                     .order_by(Chunk.document_id, Chunk.chunk_index)
                 )
             )
-        for model in services.vectors.models:
-            present = _vector_ids(services, cid, model) if chunk_ids else set()
+        for model in vectors.models:
+            present = _vector_ids(vectors, cid, model) if chunk_ids else set()
             missing = [chunk_id for chunk_id in chunk_ids if chunk_id not in present]
             embedded = 0
             for start in range(0, len(missing), _PAGE):
                 page = missing[start : start + _PAGE]
-                ids, texts, metadatas = _chunk_records(services, page)
-                services.vectors.upsert(
+                ids, texts, metadatas = _chunk_records(sessions, page)
+                vectors.upsert(
                     cid,
                     ids,
                     texts,
                     metadatas,
-                    batch_size=batch,
+                    batch_size=batch_size,
                     on_batch=_progress(on_progress, cid, model, embedded, len(missing)),
                     models=[model],
                 )
@@ -97,9 +106,8 @@ def _progress(
     return lambda done, _page_total: report(collection_id, model, offset + done, total)
 
 
-def _vector_ids(services: Services, collection_id: str, model: str) -> set[str]:
+def _vector_ids(vectors: VectorIndex, collection_id: str, model: str) -> set[str]:
     """The ids the model's vector collection holds (created empty if missing)."""
-    vectors = services.vectors
     # Through the index first: it creates the collection with its configuration (cosine).
     total = vectors.count(collection_id, model)
     collection = vectors.client.get_collection(vectors.collection_name(collection_id, model))
@@ -110,10 +118,10 @@ def _vector_ids(services: Services, collection_id: str, model: str) -> set[str]:
 
 
 def _chunk_records(
-    services: Services, chunk_ids: list[str]
+    sessions: sessionmaker[Session], chunk_ids: list[str]
 ) -> tuple[list[str], list[str], list[dict[str, Any]]]:
     """Ids, texts and the Chroma metadata ingestion writes (ingestion/pipeline.py)."""
-    with services.sessions() as session:
+    with sessions() as session:
         rows = session.execute(
             select(
                 Chunk.id,
