@@ -29,6 +29,8 @@ from chatgepeto.devtools.fake_groq import FakeGroq
 from chatgepeto.retrieval.embeddings import make_embeddings
 from chatgepeto.settings import Settings
 
+from utils.responses import check_response
+
 ADMIN_TOKEN = "test-admin-token"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 GROQ_TEST_KEY = "test-key"
@@ -251,6 +253,9 @@ def make_app(embeddings, database_url):
         services = build_services(settings, embeddings=embeddings)
         app = create_app(settings, services, **kwargs)
         app.config["TESTING"] = True
+        # Each body is checked against the model its route declares (tests/utils/responses.py).
+        app.validate_response = True
+        app.validate_response_callback = check_response
         built.append(services)
         return app
 

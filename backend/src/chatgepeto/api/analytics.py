@@ -7,7 +7,7 @@ from flask import Response
 from flask_openapi3 import APIBlueprint, Tag
 
 from chatgepeto.analytics.export import to_csv
-from chatgepeto.analytics.questions import AskedQuestion, load_questions
+from chatgepeto.analytics.questions import AskedQuestion
 from chatgepeto.analytics.report import build_report, in_window
 from chatgepeto.analytics.unanswered import low_score_for
 from chatgepeto.analytics.weeks import Window, last_weeks
@@ -20,7 +20,6 @@ from chatgepeto.api.analytics_schemas import (
 )
 from chatgepeto.api.auth import BEARER, admin_only
 from chatgepeto.api.schemas import ErrorOut
-from chatgepeto.resources.collections import require_collection
 
 bp = APIBlueprint("analytics", __name__, url_prefix="/api", abp_tags=[Tag(name="analytics")])
 
@@ -29,9 +28,7 @@ _ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 def _questions(collection_id: str, weeks: int) -> tuple[Window, list[AskedQuestion]]:
     window = last_weeks(weeks)
-    with services().sessions() as session:
-        require_collection(session, collection_id)
-        questions = load_questions(session, collection_id, window.since)
+    questions = services().conversations.questions_since(collection_id, window.since)
     return window, in_window(questions, window)
 
 

@@ -17,10 +17,11 @@ from typing import Any, Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from chatgepeto.errors import Conflict, NotFound
+from chatgepeto.errors import Conflict
 from chatgepeto.ingestion.pipeline import Ingestor
 from chatgepeto.observability.logging import get_logger
 from chatgepeto.storage.db import session_scope
+from chatgepeto.storage.lookup import get_or_404
 from chatgepeto.storage.models import Document, Job
 
 log = get_logger(__name__)
@@ -69,9 +70,7 @@ def reset_failed(sessions: sessionmaker[Session], job_id: str) -> None:
     job (a newer upload of the same file has its own job).
     """
     with session_scope(sessions) as session:
-        job = session.get(Job, job_id)
-        if job is None:
-            raise NotFound(f"Job {job_id!r} does not exist.")
+        job = get_or_404(session, Job, job_id)
         if job.status != "failed":
             raise Conflict(f"Job {job_id!r} is {job.status}; only failed jobs can be retried.")
         latest = session.scalar(
@@ -103,9 +102,7 @@ def take_back_stuck(ingestor: Ingestor, job_id: str) -> bool:
     its runner is still beating (it is at work, not stuck).
     """
     with ingestor.sessions() as session:
-        job = session.get(Job, job_id)
-        if job is None:
-            raise NotFound(f"Job {job_id!r} does not exist.")
+        job = get_or_404(session, Job, job_id)
         if job.status != "running":
             return False
         age = ingestor.heartbeat_age(job)

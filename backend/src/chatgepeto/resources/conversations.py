@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from chatgepeto.analytics.questions import AskedQuestion, load_questions
 from chatgepeto.errors import InvalidInput
+from chatgepeto.resources.collections import require_collection
 from chatgepeto.resources.paging import decode_cursor, encode_cursor
 from chatgepeto.storage.db import session_scope
 from chatgepeto.storage.lookup import not_found
@@ -132,6 +134,13 @@ class Conversations:
         if conversation is None or not (viewer.admin or conversation.user_id == viewer.user_id):
             raise not_found("Conversation", conversation_id)
         return conversation
+
+    def questions_since(self, collection_id: str, since: datetime) -> list[AskedQuestion]:
+        """The collection's questions asked since then, with what became of each (the
+        teacher's analytics), newest first; NotFound for a collection that does not exist."""
+        with self.sessions() as session:
+            require_collection(session, collection_id)
+            return load_questions(session, collection_id, since)
 
     # -- the answering pipeline's store ------------------------------------------------------
 

@@ -18,7 +18,7 @@ from chatgepeto.resources.collections import require_collection
 from chatgepeto.retrieval.vectorstore import VectorIndex
 from chatgepeto.storage.db import session_scope
 from chatgepeto.storage.files import FileStore
-from chatgepeto.storage.lookup import get_or_404
+from chatgepeto.storage.lookup import get_or_404, not_found
 from chatgepeto.storage.models import Chunk, Document
 from chatgepeto.storage.versions import bump_index_version
 
@@ -129,7 +129,7 @@ class Documents:
         with self.sessions() as session:
             chunk = session.get(Chunk, chunk_id)
             if chunk is None:
-                raise NotFound(f"Chunk {chunk_id!r} does not exist; its document may be gone.")
+                raise not_found("Chunk", chunk_id, "; its document may be gone")
             document = session.get(Document, chunk.document_id)
             neighbours = {
                 n.chunk_index: n.text

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from chatgepeto.errors import Conflict, InvalidInput, NotFound
+from chatgepeto.errors import Conflict, InvalidInput
+from chatgepeto.storage.lookup import get_or_404, not_found
 from chatgepeto.storage.models import Chunk, Collection, Document
 from chatgepeto.study.drafts import Passage
 
@@ -35,10 +36,7 @@ class Scope:
 
 
 def check_collection(session: Session, collection_id: str) -> Collection:
-    collection = session.get(Collection, collection_id)
-    if collection is None:
-        raise NotFound(f"Collection {collection_id!r} does not exist.")
-    return collection
+    return get_or_404(session, Collection, collection_id)
 
 
 def check(session: Session, scope: Scope) -> tuple[Collection, Document | None]:
@@ -63,7 +61,7 @@ def check(session: Session, scope: Scope) -> tuple[Collection, Document | None]:
         return collection, None
     document = session.get(Document, scope.document_id)
     if document is None or document.collection_id != collection.id:
-        raise NotFound(f"Document {scope.document_id!r} does not exist in this collection.")
+        raise not_found("Document", scope.document_id, " in this collection")
     if document.status in ("queued", "running"):
         raise DocumentNotReady(
             f"{document.filename!r} is still being processed; try again when it is ready."

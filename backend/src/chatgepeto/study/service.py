@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
-from chatgepeto.errors import Conflict, InvalidInput, NotFound
+from chatgepeto.errors import Conflict, InvalidInput
 from chatgepeto.ingestion.jobs import STUDY
 from chatgepeto.storage.db import session_scope
+from chatgepeto.storage.lookup import get_or_404, not_found
 from chatgepeto.storage.models import CardSchedule, Job, QuizAttempt, StudyItem, StudySet
 from chatgepeto.study import cards, grading
 from chatgepeto.study import scope as scopes
@@ -92,7 +93,7 @@ class StudyService:
         with session_scope(self.sessions) as session:
             study_set = self._get(session, set_id)
             if not admin and (study_set.user_id is None or study_set.user_id != user_id):
-                raise NotFound(f"Study set {set_id!r} does not exist.")
+                raise not_found("Study set", set_id)
             job = study_set.job
             session.delete(study_set)
             # Its job goes too, unless running: the build then finds no set and stops.
@@ -175,7 +176,7 @@ class StudyService:
         with session_scope(self.sessions) as session:
             item = session.get(StudyItem, item_id)
             if item is None or item.kind != "card":
-                raise NotFound(f"Flashcard {item_id!r} does not exist.")
+                raise not_found("Flashcard", item_id)
             schedule = session.scalar(
                 select(CardSchedule).where(
                     CardSchedule.item_id == item_id, CardSchedule.user_id == user_id
@@ -198,12 +199,13 @@ class StudyService:
         # One statement for the set, its job and its items: under PostgreSQL's read committed a
         # second SELECT could see the build's commit the first did not (a `ready` job beside
         # a set without its mode).
-        study_set = session.get(
-            StudySet, set_id, options=[joinedload(StudySet.job), joinedload(StudySet.items)]
+        return get_or_404(
+            session,
+            StudySet,
+            set_id,
+            name="Study set",
+            options=[joinedload(StudySet.job), joinedload(StudySet.items)],
         )
-        if study_set is None:
-            raise NotFound(f"Study set {set_id!r} does not exist.")
-        return study_set
 
     def _ready(self, session: Session, set_id: str, kind: str) -> StudySet:
         study_set = self._get(session, set_id)
