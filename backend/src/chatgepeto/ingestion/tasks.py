@@ -1,4 +1,5 @@
-"""The RQ tasks: run one ingestion job, or build one study set, in a `chatgepeto worker` process.
+"""The RQ tasks: run one ingestion job, or build one study set, in a `chatgepeto worker` process
+(with the services that worker built once: `ingestion.worker.task_services`).
 
 What RQ retries and what it does not:
 - a problem with the file itself (damaged, encrypted, scanned, no text) is permanent: the job and
@@ -11,45 +12,21 @@ What RQ retries and what it does not:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rq import get_current_job
 
 from chatgepeto.ingestion.pipeline import crash_message
+from chatgepeto.ingestion.worker import task_services
 from chatgepeto.storage.models import Job
-
-if TYPE_CHECKING:
-    from chatgepeto.services import Services
-
-_services: Services | None = None
 
 
 class PermanentJobFailure(Exception):
     """The file cannot be ingested; running the job again cannot help."""
 
 
-def bind(services: Services) -> None:
-    """Use these services for every job of this process (`chatgepeto worker` builds them once)."""
-    global _services
-    _services = services
-
-
-def services() -> Services:
-    """The bound services; built from the environment on first use otherwise (a plain
-    `rq worker --worker-class rq.SimpleWorker`)."""
-    if _services is None:
-        from chatgepeto.services import build_services
-        from chatgepeto.settings import Settings
-
-        bind(build_services(Settings(), migrate=False))
-    assert _services is not None
-    return _services
-
-
 def build_study(job_id: str) -> str:
     """Build the study set of job `job_id` (a model failure is the builder's to handle: only a
     crash, such as the database away, is retried)."""
-    svc = services()
+    svc = task_services()
     rq_job = get_current_job()
     will_retry = bool(rq_job is not None and rq_job.should_retry)
     try:
@@ -64,7 +41,7 @@ def build_study(job_id: str) -> str:
 
 def ingest(job_id: str) -> str:
     """Run ingestion job `job_id` (claimed in SQL first: a job already done is skipped)."""
-    svc = services()
+    svc = task_services()
     rq_job = get_current_job()
     will_retry = bool(rq_job is not None and rq_job.should_retry)
     try:

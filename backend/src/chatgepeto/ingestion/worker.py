@@ -35,7 +35,9 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
-from typing import Any
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import REGISTRY, start_http_server
 from prometheus_client.core import GaugeMetricFamily
@@ -45,14 +47,46 @@ from rq.exceptions import AbandonedJobError
 from rq.job import Job as RQJob
 from rq.utils import now
 from rq.worker import SimpleWorker
+from sqlalchemy.orm import Session, sessionmaker
 
 from chatgepeto.ingestion.queue import RQJobRunner, connect
 from chatgepeto.observability.logging import get_logger
 from chatgepeto.settings import Settings
 
+if TYPE_CHECKING:
+    from chatgepeto.ingestion.pipeline import Ingestor
+    from chatgepeto.study.builder import StudyBuilder
+
 log = get_logger(__name__)
 
 _PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class TaskServices:
+    """What the RQ tasks (ingestion/tasks.py) use, built once per worker process."""
+
+    sessions: sessionmaker[Session]
+    ingestor: Ingestor
+    study_builder: StudyBuilder
+
+
+# The services of the job being run, set by the IngestWorker running it for as long as it runs.
+# RQ calls a task by its import path with only the job's arguments (serialised in Redis) and
+# offers no way to reach the worker from inside it, so the worker hands its services over here;
+# a context variable rather than a global, so nothing outlives the job or leaks to other threads.
+_running: ContextVar[TaskServices] = ContextVar("task_services")
+
+
+def task_services() -> TaskServices:
+    """The services of the worker running the current job (inside a task only)."""
+    try:
+        return _running.get()
+    except LookupError:
+        raise RuntimeError(
+            "ChatGepeto's tasks run in `chatgepeto worker` (ingestion/worker.py), which builds "
+            "their services; a plain `rq worker` has none."
+        ) from None
 
 
 def _die_with_parent() -> None:
@@ -108,12 +142,14 @@ class IngestWorker(SimpleWorker):
         queues: list[Queue],
         *,
         runner: RQJobRunner,
+        services: TaskServices,
         heartbeat_seconds: int,
         metrics_address: tuple[str, int] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(queues, **kwargs)
         self.runner = runner
+        self.services = services
         self.metrics_address = metrics_address
         self.beat_seconds = heartbeat_seconds
         self.lease_seconds = 3 * heartbeat_seconds
@@ -128,10 +164,12 @@ class IngestWorker(SimpleWorker):
         return self.lease_seconds
 
     def execute_job(self, job: RQJob, queue: Queue) -> None:
-        self._current = job
+        # A SimpleWorker runs the task in this thread, inside this call: it sees the services.
+        self._current, running = job, _running.set(self.services)
         try:
             super().execute_job(job, queue)
         finally:
+            _running.reset(running)
             self._current = None
 
     def run_maintenance_tasks(self) -> None:
@@ -215,31 +253,34 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
 
     Returns whether any job was run (burst mode stops when the queue is empty).
     """
-    from chatgepeto.ingestion import tasks
     from chatgepeto.services import build_services
 
-    if not settings.redis_url:
+    if not settings.storage.redis_url:
         raise ValueError("`chatgepeto worker` needs REDIS_URL (the queue lives in Redis).")
-    settings = settings.model_copy(update={"job_runner": "rq"})
+    jobs = settings.jobs.model_copy(update={"job_runner": "rq"})
+    settings = settings.model_copy(update={"jobs": jobs})
     # RQ's scheduler is forked from this process: it must not outlive it (a kill -9).
     os.register_at_fork(after_in_child=_die_with_parent)
     services = build_services(settings)
     runner = services.jobs
     assert isinstance(runner, RQJobRunner)
     try:
-        tasks.bind(services)
         # Loaded now, once: every job of this process reuses them. RQ then forks its scheduler
         # process, which only talks to Redis and never touches them.
         services.warm_up()
-        connection = connect(settings.redis_url, socket_timeout=None)
+        connection = connect(settings.storage.redis_url, socket_timeout=None)
         worker = IngestWorker(
-            [Queue(settings.job_queue, connection=connection)],
+            [Queue(settings.jobs.job_queue, connection=connection)],
             connection=connection,
             runner=runner,
-            heartbeat_seconds=settings.job_heartbeat_seconds,
+            services=TaskServices(services.sessions, services.ingestor, services.study_builder),
+            heartbeat_seconds=settings.jobs.job_heartbeat_seconds,
             metrics_address=(
-                (settings.worker_metrics_host, settings.worker_metrics_port)
-                if settings.worker_metrics_port
+                (
+                    settings.observability.worker_metrics_host,
+                    settings.observability.worker_metrics_port,
+                )
+                if settings.observability.worker_metrics_port
                 else None
             ),
             name=name,
@@ -251,12 +292,12 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
         )
         log.info(
             "worker_started",
-            queue=settings.job_queue,
+            queue=settings.jobs.job_queue,
             worker=worker.name,
-            heartbeat_seconds=settings.job_heartbeat_seconds,
+            heartbeat_seconds=settings.jobs.job_heartbeat_seconds,
         )
         return worker.work(
-            burst=burst, with_scheduler=True, logging_level=settings.log_level.upper()
+            burst=burst, with_scheduler=True, logging_level=settings.observability.log_level.upper()
         )
     finally:
         services.close()
