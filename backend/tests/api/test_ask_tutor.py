@@ -113,6 +113,18 @@ def test_extractive_tutor_hint_in_english_then_the_full_answer(client, ready_col
     assert full["tutor"] is False and full["answer"].startswith("Extractive answer")
 
 
+def test_a_reopened_conversation_says_which_answer_was_a_tutor_hint(client, ready_collection):
+    hint = ask(client, ready_collection, tutor=True)
+    full = ask(client, ready_collection, tutor=False, conversation_id=hint["conversation_id"])
+
+    stored = client.get(f"/api/conversations/{hint['conversation_id']}").get_json()
+    answers = [m for m in stored["messages"] if m["role"] == "assistant"]
+    assert [(m["id"], m["tutor"]) for m in answers] == [
+        (hint["message_id"], True),
+        (full["message_id"], False),
+    ]
+
+
 def test_tutor_stream(client, ready_collection):
     response = client.post(
         "/api/ask",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from flask_openapi3 import FileStorage
 from pydantic import (
@@ -278,13 +278,16 @@ class MessageOut(Out):
     id: str
     role: Literal["user", "assistant"]
     content: str
-    mode: str | None
-    citations: Annotated[list[dict[str, Any]], BeforeValidator(lambda value: value or [])]
+    mode: Literal["generated", "extractive"] | None
+    citations: Annotated[list[Citation], BeforeValidator(lambda value: value or [])]
     provider: str | None
     model: str | None
     # A fallback provider or model answered (the view tells, from the configured chain).
     fallback: bool = False
     incomplete: bool
+    tutor: bool = Field(
+        default=False, description="A tutor's hint and guiding question, not the full answer."
+    )
     latency_ms: float | None
     first_token_ms: float | None
     usage: Usage

@@ -955,9 +955,7 @@ export interface components {
         /** MessageOut */
         MessageOut: {
             /** Citations */
-            citations: {
-                [key: string]: unknown;
-            }[];
+            citations: components["schemas"]["Citation"][];
             /** Content */
             content: string;
             /**
@@ -979,7 +977,7 @@ export interface components {
             /** Latency Ms */
             latency_ms: number | null;
             /** Mode */
-            mode: string | null;
+            mode: ("generated" | "extractive") | null;
             /** Model */
             model: string | null;
             /** Provider */
@@ -989,6 +987,12 @@ export interface components {
              * @enum {string}
              */
             role: "user" | "assistant";
+            /**
+             * Tutor
+             * @description A tutor's hint and guiding question, not the full answer.
+             * @default false
+             */
+            tutor?: boolean;
             usage: components["schemas"]["Usage"];
         };
         /** ReviewIn */

@@ -128,6 +128,7 @@ export const StoredMessage = v.object({
   model: v.nullable(v.string()),
   fallback: v.optional(v.boolean()),
   incomplete: v.boolean(),
+  tutor: v.optional(v.boolean()),
   created_at: v.string(),
 });
 export type StoredMessage = v.InferOutput<typeof StoredMessage>;

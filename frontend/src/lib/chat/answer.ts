@@ -58,10 +58,6 @@ export function conversationIdOf(messages: ChatMessage[]): string | null {
   return null;
 }
 
-function isStoredTutor(message: StoredMessage): boolean {
-  return (message as StoredMessage & { tutor?: unknown }).tutor === true;
-}
-
 function storedToUIMessage(message: StoredMessage, conversationId: string): ChatMessage {
   const parts: ChatMessage["parts"] = [{ type: "text", text: message.content, state: "done" }];
   if (message.role === "user") {
@@ -80,8 +76,8 @@ function storedToUIMessage(message: StoredMessage, conversationId: string): Chat
       model: message.model,
       fallback: message.fallback,
       incomplete: message.incomplete,
-      // A tutor's hint, once the stored message says so (its schema does not keep it yet).
-      ...(isStoredTutor(message) ? { tutor: true } : {}),
+      // A tutor's hint, so a reopened conversation still offers the full answer.
+      ...(message.tutor ? { tutor: true } : {}),
     },
   };
 }
