@@ -32,9 +32,12 @@ Progress = Annotated[float, AfterValidator(lambda value: round(value, 3))]
 
 class Out(BaseModel):
     """A response body: built from the rows and results the application layer returns
-    (`Model.model_validate(row)`), and what the OpenAPI spec describes."""
+    (`Model.model_validate(row)`), and what the OpenAPI spec describes: every field, defaulted
+    or not, is always sent, so the spec marks each one required."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_serialization_defaults_required=True
+    )
 
 
 class ErrorBody(Out):

@@ -559,22 +559,22 @@ export interface components {
              * Fallback
              * @default false
              */
-            fallback?: boolean;
+            fallback: boolean;
             /**
              * First Token Ms
              * @default null
              */
-            first_token_ms?: number | null;
+            first_token_ms: number | null;
             /**
              * Incomplete
              * @default false
              */
-            incomplete?: boolean;
+            incomplete: boolean;
             /**
              * Latency Ms
              * @default null
              */
-            latency_ms?: number | null;
+            latency_ms: number | null;
             /** Message Id */
             message_id: string;
             /**
@@ -586,20 +586,20 @@ export interface components {
              * Model
              * @default null
              */
-            model?: string | null;
+            model: string | null;
             /**
              * Provider
              * @default null
              */
-            provider?: string | null;
+            provider: string | null;
             /**
              * Tutor
              * @description A tutor's hint and guiding question, not the full answer.
              * @default false
              */
-            tutor?: boolean;
+            tutor: boolean;
             /** @default null */
-            usage?: components["schemas"]["Usage"] | null;
+            usage: components["schemas"]["Usage"] | null;
         };
         /** AttemptAnswer */
         AttemptAnswer: {
@@ -711,7 +711,7 @@ export interface components {
              * Chunk Id
              * @default null
              */
-            chunk_id?: string | null;
+            chunk_id: string | null;
             /** Document Id */
             document_id: string;
             /** Filename */
@@ -864,7 +864,7 @@ export interface components {
              * Request Id
              * @default null
              */
-            request_id?: string | null;
+            request_id: string | null;
         };
         /** ErrorOut */
         ErrorOut: {
@@ -967,7 +967,7 @@ export interface components {
              * Fallback
              * @default false
              */
-            fallback?: boolean;
+            fallback: boolean;
             /** First Token Ms */
             first_token_ms: number | null;
             /** Id */
@@ -992,7 +992,7 @@ export interface components {
              * @description A tutor's hint and guiding question, not the full answer.
              * @default false
              */
-            tutor?: boolean;
+            tutor: boolean;
             usage: components["schemas"]["Usage"];
         };
         /** ReviewIn */
@@ -1264,7 +1264,7 @@ export interface components {
              * Duplicate
              * @default false
              */
-            duplicate?: boolean;
+            duplicate: boolean;
             /** Filename */
             filename: string;
             /** Id */
@@ -1285,12 +1285,12 @@ export interface components {
              * Input Tokens
              * @default null
              */
-            input_tokens?: number | null;
+            input_tokens: number | null;
             /**
              * Output Tokens
              * @default null
              */
-            output_tokens?: number | null;
+            output_tokens: number | null;
         };
         /** ValidationErrorModel */
         ValidationErrorModel: {
