@@ -104,18 +104,18 @@ def model_loaders(
     # encoder oversubscribed the cores (search p95 several times slower under load) and
     # embedded a book more slowly than two single-threaded tasks.
     return {
-        model_slug(name, settings.embedding_backend): (
+        model_slug(name, settings.embeddings.embedding_backend): (
             (lambda: embeddings)
             if embeddings is not None
             else partial(
                 make_embeddings,
                 name,
-                backend=settings.embedding_backend,
-                cache_dir=settings.model_cache_path,
-                threads=settings.embedding_threads or 1,
+                backend=settings.embeddings.embedding_backend,
+                cache_dir=settings.embeddings.model_cache_path,
+                threads=settings.embeddings.embedding_threads or 1,
             )
         )
-        for name in settings.embedding_models
+        for name in settings.embeddings.embedding_models
     }
 
 
@@ -132,9 +132,9 @@ def load_models_before_fork(settings: Settings) -> dict[str, Embeddings]:
     """
     models: dict[str, Embeddings] = {}
     for name, (slug, load) in zip(
-        settings.embedding_models, model_loaders(settings).items(), strict=True
+        settings.embeddings.embedding_models, model_loaders(settings).items(), strict=True
     ):
-        if effective_backend(name, settings.embedding_backend) == TORCH:
+        if effective_backend(name, settings.embeddings.embedding_backend) == TORCH:
             models[slug] = load()
             if canonical_name(name) == MULTILINGUAL:
                 models[slug].embed_query("warm up")
@@ -159,49 +159,51 @@ def build_services(
     configured model name. `models`: some of the configured models already loaded, by slug
     (`load_models_before_fork`); the others load on first use.
     """
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
     if migrate:
-        run_migrations(settings.sqlalchemy_url)
-    engine = make_engine(settings.sqlalchemy_url)
+        run_migrations(settings.storage.sqlalchemy_url)
+    engine = make_engine(settings.storage.sqlalchemy_url)
     sessions = make_session_factory(engine)
     files = make_file_store(settings)
     encoders = model_loaders(settings, embeddings)
     for slug, model in (models or {}).items():
         encoders[slug] = partial(lambda loaded: loaded, model)
-    threads = settings.embedding_threads or 1  # per encoder (model_loaders): one task per core
+    # Threads per encoder (model_loaders): one ingestion task per core.
+    threads = settings.embeddings.embedding_threads or 1
     vectors = VectorIndex(
         partial(
             make_chroma_client,
-            host=settings.chroma_host,
-            port=settings.chroma_port,
-            ssl=settings.chroma_ssl,
-            persist_dir=settings.chroma_dir,
+            host=settings.storage.chroma_host,
+            port=settings.storage.chroma_port,
+            ssl=settings.storage.chroma_ssl,
+            persist_dir=settings.storage.chroma_dir,
         ),
         encoders,
         ingest_workers=max(1, available_cpus() // threads),
-        slice_size=settings.embedding_batch_size,
+        slice_size=settings.embeddings.embedding_batch_size,
     )
     retriever = HybridRetriever(
         sessions,
         vectors,
         LexicalIndexCache(
-            settings.lexical_dir, background_from=settings.bm25_background_rebuild_chunks
+            settings.storage.lexical_dir,
+            background_from=settings.retrieval.bm25_background_rebuild_chunks,
         ),
-        default_mode=settings.retriever,
-        candidate_k=settings.candidate_k,
-        rrf_k=settings.rrf_k,
-        fusion=settings.fusion,
-        weights=FusionWeights(*settings.fusion_weight_maps),
+        default_mode=settings.retrieval.retriever,
+        candidate_k=settings.retrieval.candidate_k,
+        rrf_k=settings.retrieval.rrf_k,
+        fusion=settings.retrieval.fusion,
+        weights=FusionWeights(*settings.retrieval.fusion_weight_maps),
     )
     providers = make_provider_chain(settings)
     ingestor = Ingestor(
         sessions,
         files,
         vectors,
-        chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap,
-        heartbeat_seconds=settings.job_heartbeat_seconds,
-        max_attempts=len(settings.retry_intervals) + 1,
+        chunk_size=settings.ingestion.chunk_size,
+        chunk_overlap=settings.ingestion.chunk_overlap,
+        heartbeat_seconds=settings.jobs.job_heartbeat_seconds,
+        max_attempts=len(settings.jobs.retry_intervals) + 1,
         parse_limits=parse_limits(settings),
     )
     study_builder = StudyBuilder(sessions, ingestor, providers)
@@ -223,9 +225,9 @@ def build_services(
             conversations,
             retriever,
             providers,
-            k=settings.search_k,
-            allowed_link_hosts=tuple(settings.allowed_link_hosts),
-            llm_budget_seconds=settings.llm_budget_seconds,
+            k=settings.retrieval.search_k,
+            allowed_link_hosts=tuple(settings.answering.allowed_link_hosts),
+            llm_budget_seconds=settings.answering.llm_budget_seconds,
         ),
         study=StudyService(sessions),
         study_builder=study_builder,
@@ -235,8 +237,8 @@ def build_services(
             files,
             vectors,
             jobs,
-            UploadLimits(settings.max_upload_files, settings.max_upload_bytes),
-            settings.data_dir / "tmp",
+            UploadLimits(settings.limits.max_upload_files, settings.limits.max_upload_bytes),
+            settings.storage.data_dir / "tmp",
         ),
         conversations=conversations,
         job_board=JobBoard(sessions, jobs),
@@ -247,10 +249,10 @@ def parse_limits(settings: Settings) -> ParseLimits:
     """What reading one document may use, from the PARSE_* settings."""
     megabyte = 1024 * 1024
     return ParseLimits(
-        memory_bytes=settings.parse_memory_mb * megabyte,
-        cpu_seconds=settings.parse_cpu_seconds,
-        max_chars=settings.parse_max_chars,
-        max_unpacked_bytes=settings.parse_max_unpacked_mb * megabyte,
+        memory_bytes=settings.ingestion.parse_memory_mb * megabyte,
+        cpu_seconds=settings.ingestion.parse_cpu_seconds,
+        max_chars=settings.ingestion.parse_max_chars,
+        max_unpacked_bytes=settings.ingestion.parse_max_unpacked_mb * megabyte,
     )
 
 
@@ -265,16 +267,16 @@ def make_job_runner(
     if settings.jobs_on_queue:
         from chatgepeto.ingestion.queue import RQJobRunner, connect
 
-        if not settings.redis_url:
+        if not settings.storage.redis_url:
             raise ValueError("JOB_RUNNER=rq needs REDIS_URL: the queue lives in Redis.")
 
         return RQJobRunner(
             sessions,
             ingestor,
-            connect(settings.redis_url),
-            settings.job_queue,
-            retry_intervals=settings.retry_intervals,
-            job_timeout=settings.job_timeout,
+            connect(settings.storage.redis_url),
+            settings.jobs.job_queue,
+            retry_intervals=settings.jobs.retry_intervals,
+            job_timeout=settings.jobs.job_timeout,
         )
     handlers = {STUDY: study_builder.run_job} if study_builder is not None else None
     return InProcessJobRunner(sessions, ingestor, handlers=handlers)

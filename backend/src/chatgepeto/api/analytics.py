@@ -42,7 +42,7 @@ def collection_analytics(path: AnalyticsPath, query: AnalyticsQuery):
     """A collection's questions, unanswered questions and rated-down answers per ISO week
     (UTC), its most asked topics, and the latest unanswered and rated-down ones."""
     window, questions = _questions(path.collection_id, query.weeks)
-    low_score = low_score_for(services().settings.fusion)
+    low_score = low_score_for(services().settings.retrieval.fusion)
     report = build_report(questions, window, low_score)
     out = AnalyticsOut.model_validate(
         {
@@ -67,7 +67,7 @@ def export_analytics(path: AnalyticsPath, query: ExportQuery):
     window, questions = _questions(path.collection_id, query.weeks)
     filename = f"analytics-{path.collection_id}-{window.mondays[0].isoformat()}.csv"
     return Response(
-        to_csv(questions, query.delimiter, low_score_for(services().settings.fusion)),
+        to_csv(questions, query.delimiter, low_score_for(services().settings.retrieval.fusion)),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',

@@ -40,14 +40,14 @@ def ready():
         svc.vectors.heartbeat()
         checks["vector_store"] = {
             "status": "ok",
-            "kind": "chroma-server" if svc.settings.chroma_host else "chroma-embedded",
+            "kind": "chroma-server" if svc.settings.storage.chroma_host else "chroma-embedded",
         }
     except Exception as exc:
         ok = False
         checks["vector_store"] = {"status": "error", "error": str(exc)[:300]}
     checks["embedding_model"] = {
         "status": "loaded" if svc.vectors.embeddings_loaded else "not_loaded",
-        "name": svc.settings.embedding_model,
+        "name": svc.settings.embeddings.embedding_model,
     }
     try:
         checks["jobs"] = svc.jobs.status()

@@ -43,7 +43,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.extensions["chatgepeto_identity"] = {
         "current": _serializer(current),
         "previous": _serializer(previous) if previous else None,
-        "secure": settings.cookie_secure,
+        "secure": settings.auth.cookie_secure,
     }
     app.after_request(_send_cookie)
 

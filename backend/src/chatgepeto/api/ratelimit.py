@@ -73,13 +73,13 @@ def user_key() -> str:
 
 def init_rate_limits(app: Flask, settings: Settings) -> Limiter | None:
     """Limit the question and upload endpoints (call after the blueprints are registered)."""
-    if not settings.ratelimit_enabled:
+    if not settings.limits.ratelimit_enabled:
         return None
     limiter = Limiter(
         ip_key,
-        storage_uri=settings.redis_url or "memory://",
+        storage_uri=settings.storage.redis_url or "memory://",
         storage_options={"socket_connect_timeout": 1, "socket_timeout": 1}
-        if settings.redis_url
+        if settings.storage.redis_url
         else {},
         # A window opens at a key's first request, so limit+1 requests in a row always see
         # exactly one refusal.
@@ -93,14 +93,14 @@ def init_rate_limits(app: Flask, settings: Settings) -> Limiter | None:
     limiter.init_app(app)
 
     per_user = limiter.shared_limit(
-        settings.ratelimit_ask, scope=QUESTIONS_PER_USER, key_func=user_key
+        settings.limits.ratelimit_ask, scope=QUESTIONS_PER_USER, key_func=user_key
     )
     per_ip = limiter.shared_limit(
-        settings.ratelimit_ask_per_ip, scope=QUESTIONS_PER_IP, key_func=ip_key
+        settings.limits.ratelimit_ask_per_ip, scope=QUESTIONS_PER_IP, key_func=ip_key
     )
     for endpoint in QUESTION_ENDPOINTS:
         _wrap(app, endpoint, per_user, per_ip)
-    uploads = limiter.shared_limit(settings.ratelimit_upload, scope=UPLOADS_PER_IP)
+    uploads = limiter.shared_limit(settings.limits.ratelimit_upload, scope=UPLOADS_PER_IP)
     for endpoint in UPLOAD_ENDPOINTS:
         _wrap(app, endpoint, uploads)
 

@@ -64,6 +64,6 @@ def ask(body: AskIn):
             events.close()
 
     parts = with_keepalive(
-        encode(all_events()), interval=services().settings.stream_keepalive_seconds
+        encode(all_events()), interval=services().settings.answering.stream_keepalive_seconds
     )
     return Response(parts, status=200, headers=HEADERS)
