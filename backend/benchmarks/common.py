@@ -802,7 +802,7 @@ def profile_search(
         try:
             services.warm_up()
             retriever = services.retriever
-            flask = create_app(services.settings, services, start_jobs=False).test_client()
+            flask = create_app(services.settings, services).test_client()
             depth = max(k, retriever.candidate_k)
             for q in questions[:5]:
                 retriever.search(collection_id, q, k)

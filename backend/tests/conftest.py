@@ -244,14 +244,17 @@ def make_app(embeddings, database_url):
     Depending on `database_url` makes pytest close the apps, and wait for their ingestion
     jobs, before it drops the test's PostgreSQL schema (a job still writing deadlocked it).
     """
-    from chatgepeto.app import create_app
+    from chatgepeto.app import create_app, start_job_runner
     from chatgepeto.services import build_services
 
     built = []
 
-    def build(settings: Settings, **kwargs: Any):
+    def build(settings: Settings, *, start_jobs: bool = True):
+        """An app as `chatgepeto serve` runs it; without `start_jobs`, its job runner idle."""
         services = build_services(settings, embeddings=embeddings)
-        app = create_app(settings, services, **kwargs)
+        app = create_app(settings, services)
+        if start_jobs:
+            start_job_runner(services)
         app.config["TESTING"] = True
         # Each body is checked against the model its route declares (tests/utils/responses.py).
         app.validate_response = True

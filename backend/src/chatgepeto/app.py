@@ -41,17 +41,11 @@ log = get_logger(__name__)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
-def create_app(
-    settings: Settings | None = None,
-    services: Services | None = None,
-    *,
-    start_jobs: bool = True,
-) -> OpenAPI:
+def create_app(settings: Settings | None = None, services: Services | None = None) -> OpenAPI:
     """Build the app: settings → services → request ids, auth, errors, blueprints, metrics.
 
-    With `start_jobs`, it also starts the job runner (`start_job_runner`), as a process of
-    its own would: what tests and tools that stand for one ask for. `chatgepeto serve` builds
-    the app without, and starts the runner itself once the app is built (server.py).
+    Building it starts nothing: whoever runs it as a server then starts the job runner
+    (`start_job_runner`; `chatgepeto serve` does in each worker, server.py).
     """
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -102,8 +96,6 @@ def create_app(
     init_rate_limits(app, settings)
     init_proxy(app, settings.proxy_hops)
 
-    if start_jobs:
-        start_job_runner(services)
     return app
 
 

@@ -69,7 +69,7 @@ class ApiServer(BaseApplication):
             self.models = load_models_before_fork(settings)
             return None  # no app yet: each worker's wsgi() calls load() again
         services = build_services(settings, migrate=False, models=self.models)
-        app = create_app(settings, services, start_jobs=False)
+        app = create_app(settings, services)
         # In each worker, after the fork: the runner's threads would not survive one.
         start_job_runner(services)
         # The models and every collection's indexes (BM25 loaded if saved, else built), so

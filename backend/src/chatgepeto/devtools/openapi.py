@@ -39,10 +39,10 @@ def build_spec(log_level: str = "INFO") -> dict[str, Any]:
             log_level=log_level,
         )
         # Building the services loads no model (each loads on first use) and opens no vector
-        # index; without `start_jobs` the job runner stays idle.
+        # index; the job runner is never started.
         services = build_services(settings)
         try:
-            return create_app(settings, services, start_jobs=False).api_doc
+            return create_app(settings, services).api_doc
         finally:
             services.close()
 
