@@ -195,7 +195,7 @@ class Project:
 
     @property
     def embedding_models(self) -> list[str]:
-        return list(self.svc.settings.embedding_models)
+        return list(self.svc.settings.embeddings.embedding_models)
 
     def submit(self, path: Path) -> tuple[float, list[str], list[dict[str, Any]]]:
         """Stage, register and run the jobs of one file: (seconds, job ids, upload items)."""
@@ -207,7 +207,7 @@ class Project:
             self.svc.files,
             self.collection_id,
             path,
-            self.svc.settings.max_upload_bytes,
+            self.svc.settings.limits.max_upload_bytes,
         )
         for job_id in jobs:
             outcome = self.svc.ingestor.run_job(job_id)

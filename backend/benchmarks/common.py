@@ -533,7 +533,7 @@ def cache_key(chunks: int, vectors: str, pool_per_language: int) -> dict[str, An
         "chunks": chunks,
         "vectors": vectors,
         "pool_per_language": pool_per_language if vectors == "composed" else None,
-        "embedding_model": settings.embedding_model,
+        "embedding_model": settings.embeddings.embedding_model,
         "chromadb": chromadb.__version__,
         "migrations": sorted(p.name for p in migrations.glob("*.py")),
     }
@@ -681,7 +681,7 @@ def build_data(
                 all_ids,
                 all_texts,
                 metadatas,
-                batch_size=services.settings.embedding_batch_size,
+                batch_size=services.settings.embeddings.embedding_batch_size,
             )
         else:
             pool_vectors = _pool_vectors(services, pool, key, log)

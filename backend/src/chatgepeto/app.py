@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     (`start_job_runner`; `chatgepeto serve` does in each worker, server.py).
     """
     settings = settings or Settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.observability.log_level, settings.observability.log_json)
     services = services or build_services(settings)
 
     app = OpenAPI(
@@ -61,20 +61,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         doc_url="/openapi.json",
     )
     token, generated = settings.ensure_admin_token()
+    limits = settings.limits
     app.config.update(
         ADMIN_TOKEN=token,
         ADMIN_TOKEN_GENERATED=generated,
-        MAX_UPLOAD_MB=settings.max_upload_mb,
+        MAX_UPLOAD_MB=limits.max_upload_mb,
         # The whole upload may carry several files; each is checked against the per-file
         # limit while it is copied to disk. Larger requests are refused before being read;
         # other routes have the JSON limit (api/hardening.py).
-        MAX_CONTENT_LENGTH=settings.max_upload_bytes * settings.max_upload_files + 1024 * 1024,
+        MAX_CONTENT_LENGTH=limits.max_upload_bytes * limits.max_upload_files + 1024 * 1024,
         JSON_SORT_KEYS=False,
     )
     app.extensions["chatgepeto"] = services
 
     _init_request_ids(app)
-    hardening.init_app(app, settings.max_json_bytes)
+    hardening.init_app(app, settings.limits.max_json_bytes)
     auth.init_app(app)
     identity.init_app(app, settings)
     text_guard.init_app(app)
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.register_api(module.bp)
     _init_metrics(app)
     init_rate_limits(app, settings)
-    init_proxy(app, settings.proxy_hops)
+    init_proxy(app, settings.server.proxy_hops)
 
     return app
 

@@ -47,23 +47,23 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
     from chatgepeto.storage.migrate import migrate
 
     settings = _settings(host=host, port=port, workers=workers, threads=threads)
-    if settings.workers > 1 and not settings.chroma_host:
+    if settings.server.workers > 1 and not settings.storage.chroma_host:
         click.echo(
             "Embedded Chroma is owned by one process: serving with 1 worker "
             "(set CHROMA_HOST to run several).",
             err=True,
         )
-        settings.workers = 1
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.server.workers = 1
+    settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
     # Once, before the workers start. Jobs a previous run left half done are taken up by the
     # workers' job runners, once their lease runs out (ingestion.pipeline).
-    migrate(settings.sqlalchemy_url)
+    migrate(settings.storage.sqlalchemy_url)
     token, generated = settings.ensure_admin_token()
-    click.echo(f"ChatGepeto on http://localhost:{settings.port}  (API docs: /api/docs)")
+    click.echo(f"ChatGepeto on http://localhost:{settings.server.port}  (API docs: /api/docs)")
     if generated:
-        click.echo(f"Admin token (kept in {settings.data_dir / 'admin_token'}): {token}")
-    mode = "generated (Groq)" if settings.llm_enabled else "extractive (no GROQ_API_KEY)"
-    click.echo(f"Answers: {mode}; data in {settings.data_dir}")
+        click.echo(f"Admin token (kept in {settings.storage.data_dir / 'admin_token'}): {token}")
+    mode = "generated (Groq)" if settings.answering.llm_enabled else "extractive (no GROQ_API_KEY)"
+    click.echo(f"Answers: {mode}; data in {settings.storage.data_dir}")
     ApiServer(settings).run()
 
 
@@ -80,8 +80,8 @@ def migrate_command() -> None:
     from chatgepeto.storage.migrate import head_revision, migrate
 
     settings = _settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    revision = migrate(settings.sqlalchemy_url)
+    settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
+    revision = migrate(settings.storage.sqlalchemy_url)
     if revision != head_revision():
         raise click.ClickException(f"The database is at {revision}, not at head.")
     click.echo(f"Database schema at head ({revision}).")
@@ -106,8 +106,8 @@ def prepare_models_command() -> None:
         click.echo(f"✓ {folder}")
     seconds = time.perf_counter() - started
     click.echo(
-        f"{len(folders)} ONNX model(s) ready for EMBEDDING_BACKEND={settings.embedding_backend}"
-        f" ({seconds:.1f} s)."
+        f"{len(folders)} ONNX model(s) ready for "
+        f"EMBEDDING_BACKEND={settings.embeddings.embedding_backend} ({seconds:.1f} s)."
     )
 
 
@@ -167,16 +167,18 @@ def worker(burst: bool, name: str | None) -> None:
     from chatgepeto.observability.logging import configure_logging
 
     settings = _settings()
-    if not settings.redis_url:
+    if not settings.storage.redis_url:
         raise click.ClickException("Set REDIS_URL: the job queue lives in Redis.")
-    if not settings.chroma_host:
+    if not settings.storage.chroma_host:
         click.echo(
             "Embedded Chroma: only safe while no other process (API, worker) opens DATA_DIR/chroma"
             " at the same time; set CHROMA_HOST to share a Chroma server.",
             err=True,
         )
-    configure_logging(settings.log_level, settings.log_json)
-    click.echo(f"Worker on queue {settings.job_queue!r}; loading the embedding models…", err=True)
+    configure_logging(settings.observability.log_level, settings.observability.log_json)
+    click.echo(
+        f"Worker on queue {settings.jobs.job_queue!r}; loading the embedding models…", err=True
+    )
     run_worker(settings, burst=burst, name=name)
 
 
@@ -222,7 +224,7 @@ def ingest(paths: tuple[Path, ...], collection_name: str) -> None:
     for path in files:
         try:
             items, jobs = register_local_file(
-                svc.sessions, svc.files, collection_id, path, settings.max_upload_bytes
+                svc.sessions, svc.files, collection_id, path, settings.limits.max_upload_bytes
             )
         except ChatGepetoError as exc:
             click.echo(f"✗ {path.name}: {exc.message}", err=True)

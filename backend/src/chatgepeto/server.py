@@ -42,19 +42,19 @@ class ApiServer(BaseApplication):
 
     def load_config(self) -> None:
         settings = self.settings
-        self.cfg.set("bind", f"{settings.host}:{settings.port}")
-        self.cfg.set("workers", settings.workers)
+        self.cfg.set("bind", f"{settings.server.host}:{settings.server.port}")
+        self.cfg.set("workers", settings.server.workers)
         # gthread, closing its listening socket at SIGTERM (GracefulThreadWorker below).
         self.cfg.set("worker_class", WORKER_CLASS)
-        self.cfg.set("threads", settings.threads)
+        self.cfg.set("threads", settings.server.threads)
         self.cfg.set("timeout", 120)
-        self.cfg.set("graceful_timeout", settings.graceful_timeout)
-        self.cfg.set("keepalive", settings.keepalive_seconds)
+        self.cfg.set("graceful_timeout", settings.server.graceful_timeout)
+        self.cfg.set("keepalive", settings.server.keepalive_seconds)
         # gunicorn >= 25 opens a control socket in $HOME/.gunicorn by default: unused here
         # (the orchestrator manages the process), and shared by every `serve` of a user.
         if "control_socket_disable" in self.cfg.settings:
             self.cfg.set("control_socket_disable", True)
-        self.cfg.set("preload_app", settings.preload_models)
+        self.cfg.set("preload_app", settings.server.preload_models)
 
     def load(self):  # type: ignore[no-untyped-def]
         # Imported here: without PRELOAD_MODELS the master never imports the app (seconds of
@@ -65,7 +65,7 @@ class ApiServer(BaseApplication):
         from chatgepeto.services import build_services, load_models_before_fork
 
         settings = self.settings
-        if settings.preload_models and self.models is None:  # the master, before forking
+        if settings.server.preload_models and self.models is None:  # the master, before forking
             self.models = load_models_before_fork(settings)
             return None  # no app yet: each worker's wsgi() calls load() again
         services = build_services(settings, migrate=False, models=self.models)

@@ -135,5 +135,5 @@ def evaluate(
         "queries": len(queries),
         "seconds": round(seconds, 2),
         "retriever": retriever,
-        "embedding_model": svc.settings.embedding_model,
+        "embedding_model": svc.settings.embeddings.embedding_model,
     }

@@ -34,7 +34,7 @@ def ingest_files(
     timings: dict[str, float] = {}
     for path in paths:
         items, jobs = register_local_file(
-            svc.sessions, svc.files, collection_id, path, svc.settings.max_upload_bytes
+            svc.sessions, svc.files, collection_id, path, svc.settings.limits.max_upload_bytes
         )
         started = time.perf_counter()
         for job_id in jobs:
@@ -75,7 +75,7 @@ def evaluate_questions(
     seconds = time.perf_counter() - started
     report: dict[str, Any] = {
         "retriever": retriever,
-        "embedding_model": svc.settings.embedding_model,
+        "embedding_model": svc.settings.embeddings.embedding_model,
     }
     for name, runs in groups.items():
         n = len(runs) or 1
