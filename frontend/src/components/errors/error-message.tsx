@@ -5,19 +5,34 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { toApiError } from "@/lib/api/errors";
 
-/** A translated, plain-words error with an optional retry button and the request id. */
-export function ErrorMessage({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+/**
+ * A translated, plain-words error with an optional retry button and the request id. A feature
+ * that knows its own refusals (the study API's) passes its words as `message` and its code as
+ * `code`, so every error still looks and reads the same.
+ */
+export function ErrorMessage({
+  error,
+  onRetry,
+  message,
+  code,
+}: {
+  error: unknown;
+  onRetry?: () => void;
+  message?: string;
+  code?: string;
+}) {
   const t = useTranslations("errors");
   const common = useTranslations("common");
   const e = toApiError(error);
   const text =
-    e.kind === "rate_limited" && e.retryAfter
+    message ??
+    (e.kind === "rate_limited" && e.retryAfter
       ? t("rate_limited_wait", { seconds: e.retryAfter })
       : e.kind === "invalid"
         ? t("invalid", { message: e.message })
-        : t(e.kind);
+        : t(e.kind));
   return (
-    <Alert tone="error" data-testid="error-message" className="flex-wrap">
+    <Alert tone="error" data-testid="error-message" data-code={code} className="flex-wrap">
       <AlertTriangleIcon aria-hidden className="mt-0.5 size-4 shrink-0 text-destructive" />
       <div className="min-w-48 flex-1">
         <p>{text}</p>
