@@ -95,8 +95,17 @@ test-frontend: install-frontend ## Web app: eslint, type check, vitest, then the
 test-e2e: install browser ## Browser end-to-end suite (real backend, next start, Debian Chromium)
 	cd $(FRONTEND) && npm run test:e2e
 
+# What needs no database, or nothing PostgreSQL does otherwise, runs once, in `make test`:
+# deploy files, the parser's limits, models and encoders, the fuzzer, gunicorn's signals and
+# forks, and the default-heartbeat SIGKILL test (the short-heartbeat lease tests run here).
+POSTGRES_SKIP = --ignore=tests/deploy --ignore=tests/devtools --ignore=tests/test_preload.py \
+	--ignore=tests/test_shutdown.py --ignore=tests/api/test_openapi_fuzz.py \
+	--ignore=tests/ingestion/test_hostile_files.py --ignore=tests/ingestion/test_reader_process.py \
+	--ignore=tests/retrieval/test_embeddings.py --ignore=tests/retrieval/test_embeddings_onnx_runtime.py \
+	--deselect=tests/ingestion/test_leases.py::test_a_gunicorn_worker_killed_mid_ingestion_is_replaced_and_its_job_taken_up
+
 test-postgres: install ## The test suite against PostgreSQL (TEST_DATABASE_URL, default local `test`)
-	cd $(BACKEND) && TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} .venv/bin/pytest -q
+	cd $(BACKEND) && TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} .venv/bin/pytest -q $(POSTGRES_SKIP)
 
 test-integration: install-backend ## The production topology as processes: PostgreSQL, Redis, chroma run, S3 (moto), 2 APIs, worker
 	cd $(BACKEND) && TEST_INTEGRATION=1 \
