@@ -4,24 +4,15 @@
  * admin token and sees the week's counts, the chart, the most asked topics, the rated-down answer
  * and a CSV download; axe-clean. The screenshot goes to test-results/e2e/analytics.png.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import AxeBuilder from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import {
-  ADMIN_TOKEN,
-  ARTIFACTS,
-  launchBrowser,
-  makeBiologyPdf,
-  startBackend,
-  startFrontend,
-  tempDir,
-  type Process,
-} from "./stack";
+import { createCollection, json, uploadPdf, waitUntilReady } from "./api";
+import { checkAccessibility } from "./checks";
+import { ADMIN_TOKEN, ARTIFACTS, makeBiologyPdf, startStack, stopStack, tempDir, type Process } from "./stack";
 
 const COLLECTION = "Biologia — análises";
-const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const tempDirs: string[] = [];
 let backend: Process | undefined;
 let frontend: Process | undefined;
@@ -29,47 +20,14 @@ let browser: Browser | undefined;
 let context: BrowserContext | undefined;
 let page: Page;
 
-async function json(response: Response, status: number): Promise<Record<string, unknown>> {
-  const body = await response.json();
-  expect(response.status, JSON.stringify(body)).toBe(status);
-  return body;
-}
-
 beforeAll(async () => {
   const dataDir = tempDir("chatgepeto-e2e-analytics-");
   const pdfDir = tempDir("chatgepeto-e2e-analytics-pdf-");
   tempDirs.push(dataDir, pdfDir);
-  [backend, frontend, browser] = await Promise.all([
-    startBackend(inject("backendPort"), dataDir, undefined, { name: "backend-analytics" }),
-    startFrontend(),
-    launchBrowser(),
-  ]);
-  const collection = await json(
-    await fetch(`${backend.url}/api/collections`, {
-      method: "POST",
-      headers: { ...auth, "Content-Type": "application/json" },
-      body: JSON.stringify({ name: COLLECTION }),
-    }),
-    201,
-  );
-  const pdf = makeBiologyPdf(pdfDir);
-  const form = new FormData();
-  form.append("files", new Blob([readFileSync(pdf)], { type: "application/pdf" }), "biologia.pdf");
-  const upload = await json(
-    await fetch(`${backend.url}/api/collections/${collection.id}/documents`, {
-      method: "POST",
-      headers: auth,
-      body: form,
-    }),
-    202,
-  );
-  const documentId = (upload.items as { id: string }[])[0].id;
-  for (let i = 0; ; i++) {
-    const document = await json(await fetch(`${backend.url}/api/documents/${documentId}`), 200);
-    if (document.status === "ready") break;
-    if (document.status === "failed" || i > 480) throw new Error(JSON.stringify(document));
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  [backend, frontend, browser] = await startStack(inject("backendPort"), dataDir, { name: "backend-analytics" });
+  const collection = await createCollection(backend.url, ADMIN_TOKEN, COLLECTION);
+  const documentId = await uploadPdf(backend.url, ADMIN_TOKEN, collection.id, makeBiologyPdf(pdfDir), "biologia.pdf");
+  await waitUntilReady(backend.url, documentId);
   // A student asks three questions and rates the last answer down (their id cookie kept).
   let cookie = "";
   let messageId = "";
@@ -99,9 +57,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await context?.close();
-  await browser?.close();
-  await Promise.all([frontend?.stop(), backend?.stop()]);
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  await stopStack(browser, [frontend, backend], tempDirs);
 });
 
 describe("teacher analytics", () => {
@@ -129,12 +85,7 @@ describe("teacher analytics", () => {
     expect(csv.charCodeAt(0)).toBe(0xfeff);
     expect(csv).toContain("deriva genética");
 
-    const results = await new AxeBuilder({ page })
-      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
-      .analyze();
-    writeFileSync(path.join(ARTIFACTS, "axe-analytics.json"), JSON.stringify(results.violations, null, 2));
-    const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-    expect(serious.map((v) => v.id)).toEqual([]);
+    await checkAccessibility(page, "analytics");
     await page.screenshot({ path: path.join(ARTIFACTS, "analytics.png"), fullPage: true });
   });
 });

@@ -5,20 +5,21 @@
  * mode (no LLM), then with the fake Groq server; last with the backend down. Screenshots and
  * figures go to test-results/e2e/.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import AxeBuilder from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
+import { waitUntilOk } from "./api";
+import { checkAccessibility, expectSourceAt, fileName, keepScreen } from "./checks";
 import {
   ADMIN_TOKEN,
   ARTIFACTS,
-  launchBrowser,
   makeBiologyPdf,
   startBackend,
   startFakeGroq,
-  startFrontend,
+  startStack,
+  stopStack,
   tempDir,
   type Process,
 } from "./stack";
@@ -43,18 +44,6 @@ let page: Page;
 
 async function shot(name: string) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
-}
-
-/** axe-core's WCAG 2 A/AA rules on the current screen: no serious or critical violation. */
-async function checkAccessibility(name: string, target: Page = page) {
-  const results = await new AxeBuilder({ page: target })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
-    .analyze();
-  writeFileSync(path.join(ARTIFACTS, `axe-${name}.json`), JSON.stringify(results.violations, null, 2));
-  const serious = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-  expect(serious, `accessibility of ${name}`).toEqual([]);
 }
 
 /** Ask, and return the milliseconds from pressing Enter to the new answer's first visible text. */
@@ -82,31 +71,13 @@ async function ask(question: string): Promise<number> {
   return Date.now() - started;
 }
 
-/** Wait until `url` answers 200: after a backend restart, through the web app's /api proxy. */
-async function waitUntilOk(url: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // the proxy's connection to the old backend: try again
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 const lastAnswer = () => page.getByTestId("assistant-message").last();
 
 beforeAll(async () => {
   backendPort = inject("backendPort"); // the build is made once, in global-setup.ts
   dataDir = tempDir("chatgepeto-e2e-");
   tempDirs.push(dataDir);
-  [backend, frontend, browser] = await Promise.all([
-    startBackend(backendPort, dataDir),
-    startFrontend(),
-    launchBrowser(),
-  ]);
+  [backend, frontend, browser] = await startStack(backendPort, dataDir);
   context = await browser.newContext({ locale: "pt-BR", viewport: { width: 1280, height: 800 } });
   context.on("console", (message) => {
     if (CSP_MESSAGE.test(message.text())) cspViolations.push(`${message.location().url}: ${message.text()}`);
@@ -117,17 +88,12 @@ beforeAll(async () => {
 // A failed step leaves a picture of the screen and its text, to see what the user saw.
 afterEach(async (context) => {
   if (context.task.result?.state !== "fail" || !page) return;
-  const name = context.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
-  await page.screenshot({ path: path.join(ARTIFACTS, `failed-${name}.png`) }).catch(() => {});
-  const text = await page.locator("body").innerText().catch(() => "");
-  writeFileSync(path.join(ARTIFACTS, `failed-${name}.txt`), `${page.url()}\n\n${text}`);
+  await keepScreen(page, `failed-${fileName(context.task.name)}`);
 });
 
 afterAll(async () => {
   writeFileSync(path.join(ARTIFACTS, "figures.json"), JSON.stringify(figures, null, 2));
-  await browser?.close();
-  await Promise.all([frontend?.stop(), backend?.stop(), fakeGroq?.stop()]);
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  await stopStack(browser, [frontend, backend, fakeGroq], tempDirs);
 });
 
 describe("ChatGepeto in a browser", () => {
@@ -182,7 +148,7 @@ describe("ChatGepeto in a browser", () => {
       })
       .toBe(1);
     await shot("documents");
-    await checkAccessibility("documents");
+    await checkAccessibility(page, "documents");
   });
 
   test("a student asks and sees an extractive answer with citations", async () => {
@@ -196,7 +162,7 @@ describe("ChatGepeto in a browser", () => {
     expect(await lastAnswer().getByTestId("citation-chip").count()).toBeGreaterThan(0);
     expect(await lastAnswer().getByTestId("source-item").count()).toBeGreaterThan(0);
     await shot("chat-answer");
-    await checkAccessibility("chat-answer");
+    await checkAccessibility(page, "chat-answer");
   });
 
   test("the student is a signed HttpOnly cookie the backend set through the web app's origin", async () => {
@@ -213,14 +179,9 @@ describe("ChatGepeto in a browser", () => {
 
   test("a citation opens the PDF at the cited page with the passage highlighted", async () => {
     await lastAnswer().getByTestId("citation-chip").first().click();
-    const panel = page.getByTestId("source-panel");
-    await panel.waitFor({ state: "visible" });
-    await expect.poll(() => panel.getByTestId("source-page").textContent()).toContain("2");
-    await expect
-      .poll(() => panel.locator(".citation-highlight").count(), { timeout: 30_000 })
-      .toBeGreaterThan(0);
+    const panel = await expectSourceAt(page, "2");
     await shot("source-viewer");
-    await checkAccessibility("source-viewer");
+    await checkAccessibility(page, "source-viewer");
     await page.keyboard.press("Escape");
     await panel.waitFor({ state: "hidden" });
   });
@@ -339,7 +300,7 @@ describe("ChatGepeto in a browser", () => {
     const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await p.screenshot({ path: path.join(ARTIFACTS, "chat-phone-dark.png") });
-    await checkAccessibility("chat-phone-dark", p);
+    await checkAccessibility(p, "chat-phone-dark");
     await phone.close();
   });
 

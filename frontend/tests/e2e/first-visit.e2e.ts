@@ -5,19 +5,13 @@
  * browser context (no cookies, no storage) that picks the collection, asks, gets a cited answer
  * and opens the citation.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
-import {
-  ARTIFACTS,
-  launchBrowser,
-  makeBiologyPdf,
-  startBackend,
-  startFrontend,
-  tempDir,
-  type Process,
-} from "./stack";
+import { createCollection, json, uploadPdf, waitUntilReady } from "./api";
+import { expectSourceAt, keepScreen } from "./checks";
+import { ARTIFACTS, makeBiologyPdf, startStack, stopStack, tempDir, type Process } from "./stack";
 
 const COLLECTION = "Evolução — primeira visita";
 const QUESTION = "Quais são as causas da seleção natural?";
@@ -33,47 +27,21 @@ let page: Page | undefined;
 beforeAll(async () => {
   dataDir = tempDir("chatgepeto-first-visit-");
   pdfDir = tempDir("chatgepeto-first-visit-pdf-");
-  [backend, frontend, browser] = await Promise.all([
-    startBackend(inject("backendPort"), dataDir, undefined, {
-      defaults: true,
-      name: "backend-first-visit",
-    }),
-    startFrontend(),
-    launchBrowser(),
-  ]);
+  [backend, frontend, browser] = await startStack(inject("backendPort"), dataDir, {
+    defaults: true,
+    name: "backend-first-visit",
+  });
 });
 
 afterEach(async (test) => {
   if (test.task.result?.state !== "fail" || !page) return;
-  await page.screenshot({ path: path.join(ARTIFACTS, "failed-first-visit.png") }).catch(() => {});
-  const text = await page.locator("body").innerText().catch(() => "");
-  writeFileSync(path.join(ARTIFACTS, "failed-first-visit.txt"), `${page.url()}\n\n${text}`);
+  await keepScreen(page, "failed-first-visit");
 });
 
 afterAll(async () => {
   await context?.close();
-  await browser?.close();
-  await Promise.all([frontend?.stop(), backend?.stop()]);
-  for (const dir of [dataDir, pdfDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+  await stopStack(browser, [frontend, backend], [dataDir, pdfDir]);
 });
-
-async function json(response: Response, status: number): Promise<Record<string, unknown>> {
-  const body = await response.json();
-  expect(response.status, JSON.stringify(body)).toBe(status);
-  return body;
-}
-
-/** GET the document until its ingestion ends; a failure says why at once. */
-async function waitUntilReady(documentId: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const document = await json(await fetch(`${backend!.url}/api/documents/${documentId}`), 200);
-    if (document.status === "ready") return;
-    if (document.status === "failed") throw new Error(`ingestion failed: ${JSON.stringify(document)}`);
-    if (Date.now() > deadline) throw new Error(`still ${document.status} after ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe("a first visit", () => {
   test(
@@ -81,30 +49,11 @@ describe("a first visit", () => {
     async () => {
       // The folder was empty: the backend wrote its admin token there (`make run` prints it).
       const token = readFileSync(path.join(dataDir, "admin_token"), "utf8").trim();
-      const auth = { Authorization: `Bearer ${token}` };
       expect(await json(await fetch(`${backend!.url}/api/collections`), 200)).toEqual({ items: [] });
 
-      const collection = await json(
-        await fetch(`${backend!.url}/api/collections`, {
-          method: "POST",
-          headers: { ...auth, "Content-Type": "application/json" },
-          body: JSON.stringify({ name: COLLECTION }),
-        }),
-        201,
-      );
-      const form = new FormData();
-      const pdf = makeBiologyPdf(pdfDir);
-      form.append("files", new Blob([readFileSync(pdf)], { type: "application/pdf" }), path.basename(pdf));
-      const upload = await json(
-        await fetch(`${backend!.url}/api/collections/${collection.id}/documents`, {
-          method: "POST",
-          headers: auth,
-          body: form,
-        }),
-        202,
-      );
-      const [item] = upload.items as { id: string }[];
-      await waitUntilReady(item.id);
+      const collection = await createCollection(backend!.url, token, COLLECTION);
+      const documentId = await uploadPdf(backend!.url, token, collection.id, makeBiologyPdf(pdfDir));
+      await waitUntilReady(backend!.url, documentId);
 
       // A browser that has never seen the app.
       context = await browser!.newContext({ locale: "pt-BR", viewport: { width: 1280, height: 800 } });
@@ -127,12 +76,7 @@ describe("a first visit", () => {
       await page.screenshot({ path: path.join(ARTIFACTS, "first-visit-answer.png") });
 
       await chips.first().click();
-      const panel = page.getByTestId("source-panel");
-      await panel.waitFor({ state: "visible" });
-      await expect.poll(() => panel.getByTestId("source-page").textContent()).toContain("2");
-      await expect
-        .poll(() => panel.locator(".citation-highlight").count(), { timeout: 30_000 })
-        .toBeGreaterThan(0);
+      await expectSourceAt(page, "2");
       await page.screenshot({ path: path.join(ARTIFACTS, "first-visit-source.png") });
     },
     240_000,

@@ -8,17 +8,18 @@
  * leave 127.0.0.1, including in the DOM's passing states while an answer streams (a
  * MutationObserver records every element and attribute the page ever had).
  */
-import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
+import { createCollection, json, uploadFile, waitUntilOk } from "./api";
+import { fileName, keepScreen } from "./checks";
 import {
   ADMIN_TOKEN,
   ARTIFACTS,
-  launchBrowser,
   startBackend,
   startFakeGroq,
-  startFrontend,
+  startStack,
+  stopStack,
   tempDir,
   type Process,
 } from "./stack";
@@ -178,50 +179,22 @@ async function ask(question: string) {
   return answer;
 }
 
-async function json(response: Response, status: number): Promise<Record<string, unknown>> {
-  const body = await response.json();
-  expect(response.status, JSON.stringify(body)).toBe(status);
-  return body;
-}
-
-async function waitUntilOk(url: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // the proxy's connection to the old backend: try again
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 beforeAll(async () => {
   backendPort = inject("backendPort");
   dataDir = tempDir("chatgepeto-e2e-output-");
   tempDirs.push(dataDir);
-  [backend, frontend, browser] = await Promise.all([
-    startBackend(backendPort, dataDir, undefined, { name: "backend-output-handling" }),
-    startFrontend(),
-    launchBrowser(),
-  ]);
+  [backend, frontend, browser] = await startStack(backendPort, dataDir, { name: "backend-output-handling" });
   ({ context, page, watch } = await watchedContext());
 });
 
 afterEach(async (test) => {
   if (test.task.result?.state !== "fail" || !page) return;
-  const name = test.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
-  await page.screenshot({ path: path.join(ARTIFACTS, `failed-output-${name}.png`) }).catch(() => {});
-  const text = await page.locator("body").innerText().catch(() => "");
-  writeFileSync(path.join(ARTIFACTS, `failed-output-${name}.txt`), `${page.url()}\n\n${text}`);
+  await keepScreen(page, `failed-output-${fileName(test.task.name)}`);
 });
 
 afterAll(async () => {
   await context?.close();
-  await browser?.close();
-  await Promise.all([frontend?.stop(), backend?.stop(), fakeGroq?.stop()]);
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  await stopStack(browser, [frontend, backend, fakeGroq], tempDirs);
 });
 
 describe("hostile markup is shown as text", () => {
@@ -246,28 +219,11 @@ describe("hostile markup is shown as text", () => {
   });
 
   test("a document, its name and its collection's name full of payloads", async () => {
-    const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-    const collection = await json(
-      await fetch(`${backend!.url}/api/collections`, {
-        method: "POST",
-        headers: { ...auth, "Content-Type": "application/json" },
-        body: JSON.stringify({ name: COLLECTION }),
-      }),
-      201,
-    );
-    const form = new FormData();
-    form.append("files", new Blob([DOCUMENT], { type: "text/markdown" }), FILENAME);
-    const upload = await json(
-      await fetch(`${backend!.url}/api/collections/${collection.id}/documents`, {
-        method: "POST",
-        headers: auth,
-        body: form,
-      }),
-      202,
-    );
-    const [item] = upload.items as { id: string }[];
+    const collection = await createCollection(backend!.url, ADMIN_TOKEN, COLLECTION);
+    const file = new Blob([DOCUMENT], { type: "text/markdown" });
+    const documentId = await uploadFile(backend!.url, ADMIN_TOKEN, collection.id, file, FILENAME);
     await expect
-      .poll(async () => (await json(await fetch(`${backend!.url}/api/documents/${item.id}`), 200)).status, {
+      .poll(async () => (await json(await fetch(`${backend!.url}/api/documents/${documentId}`), 200)).status, {
         timeout: 90_000,
       })
       .toBe("ready");

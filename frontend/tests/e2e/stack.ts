@@ -4,7 +4,7 @@
  * pointed at that backend, and Debian's Chromium driven by playwright-core.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -214,6 +214,29 @@ export function launchBrowser(): Promise<Browser> {
       "--disable-dev-shm-usage",
     ],
   });
+}
+
+/**
+ * What every test file starts with, side by side: the backend on the port the build forwards to
+ * (`startBackend`'s options), the web app and the browser.
+ */
+export function startStack(
+  backendPort: number,
+  dataDir: string,
+  backend: { defaults?: boolean; name?: string } = {},
+): Promise<[Process, Process, Browser]> {
+  return Promise.all([startBackend(backendPort, dataDir, undefined, backend), startFrontend(), launchBrowser()]);
+}
+
+/** The browser closed, the processes stopped and the temporary folders removed, whatever started. */
+export async function stopStack(
+  browser: Browser | undefined,
+  processes: (Process | undefined)[],
+  dirs: (string | undefined)[],
+): Promise<void> {
+  await browser?.close();
+  await Promise.all(processes.map((p) => p?.stop()));
+  for (const dir of dirs) if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
 /** A three-page Portuguese PDF made by the backend's own test helper (reportlab). */

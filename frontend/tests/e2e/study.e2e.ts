@@ -7,21 +7,12 @@
  * and its "show the full answer" asks again without it. Screenshots go to test-results/e2e/.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import AxeBuilder from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
-import {
-  ADMIN_TOKEN,
-  ARTIFACTS,
-  BACKEND_DIR,
-  launchBrowser,
-  startBackend,
-  startFrontend,
-  tempDir,
-  type Process,
-} from "./stack";
+import { createCollection, uploadPdf, waitUntilReady } from "./api";
+import { checkAccessibility, expectSourceAt, fileName, keepScreen } from "./checks";
+import { ADMIN_TOKEN, ARTIFACTS, BACKEND_DIR, startStack, stopStack, tempDir, type Process } from "./stack";
 
 const COLLECTION = "Ecologia — estudo";
 const ECOLOGY_PAGES = [
@@ -74,34 +65,6 @@ async function shot(name: string, target: Page = page) {
   await target.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-/** axe-core's WCAG 2 A/AA rules on the current screen: no serious or critical violation. */
-async function checkAccessibility(name: string, target: Page = page) {
-  const results = await new AxeBuilder({ page: target })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
-    .analyze();
-  writeFileSync(path.join(ARTIFACTS, `axe-${name}.json`), JSON.stringify(results.violations, null, 2));
-  const serious = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-  expect(serious, `accessibility of ${name}`).toEqual([]);
-}
-
-async function json(response: Response, status: number): Promise<Record<string, unknown>> {
-  const body = await response.json();
-  expect(response.status, JSON.stringify(body)).toBe(status);
-  return body;
-}
-
-async function waitUntilReady(documentId: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const document = await json(await fetch(`${backend!.url}/api/documents/${documentId}`), 200);
-    if (document.status === "ready") return;
-    if (document.status === "failed") throw new Error(`ingestion failed: ${JSON.stringify(document)}`);
-    if (Date.now() > deadline) throw new Error(`still ${document.status} after ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** From the study page: choose the tool and the count, create, and wait for the set to be ready. */
 async function createSet(
@@ -140,45 +103,18 @@ async function openCitation(source: ReturnType<Page["getByTestId"]>): Promise<vo
   const pageNumber = /p\.\s*(\d+)/.exec((await source.textContent()) ?? "")?.[1];
   expect(pageNumber, "the citation names its page").toBeTruthy();
   await source.click();
-  const panel = page.getByTestId("source-panel");
-  await panel.waitFor({ state: "visible" });
-  await expect.poll(() => panel.getByTestId("source-page").textContent()).toContain(pageNumber!);
-  await expect
-    .poll(() => panel.locator(".citation-highlight").count(), { timeout: 30_000 })
-    .toBeGreaterThan(0);
+  await expectSourceAt(page, pageNumber!);
 }
 
 beforeAll(async () => {
   const dataDir = tempDir("chatgepeto-e2e-study-");
   const pdfDir = tempDir("chatgepeto-e2e-study-pdf-");
   tempDirs.push(dataDir, pdfDir);
-  [backend, frontend, browser] = await Promise.all([
-    startBackend(inject("backendPort"), dataDir, undefined, { name: "backend-study" }),
-    startFrontend(),
-    launchBrowser(),
-  ]);
+  [backend, frontend, browser] = await startStack(inject("backendPort"), dataDir, { name: "backend-study" });
   // The teacher's part, through the API: a collection and the PDF, ingested.
-  const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-  const collection = await json(
-    await fetch(`${backend.url}/api/collections`, {
-      method: "POST",
-      headers: { ...auth, "Content-Type": "application/json" },
-      body: JSON.stringify({ name: COLLECTION }),
-    }),
-    201,
-  );
+  const collection = await createCollection(backend.url, ADMIN_TOKEN, COLLECTION);
   const pdf = makePdf(pdfDir, "ecologia.pdf", ECOLOGY_PAGES);
-  const form = new FormData();
-  form.append("files", new Blob([readFileSync(pdf)], { type: "application/pdf" }), "ecologia.pdf");
-  const upload = await json(
-    await fetch(`${backend.url}/api/collections/${collection.id}/documents`, {
-      method: "POST",
-      headers: auth,
-      body: form,
-    }),
-    202,
-  );
-  await waitUntilReady((upload.items as { id: string }[])[0].id);
+  await waitUntilReady(backend.url, await uploadPdf(backend.url, ADMIN_TOKEN, collection.id, pdf));
 
   context = await browser.newContext({ locale: "pt-BR", viewport: { width: 1280, height: 800 } });
   page = await context.newPage();
@@ -186,17 +122,12 @@ beforeAll(async () => {
 
 afterEach(async (test) => {
   if (test.task.result?.state !== "fail" || !page) return;
-  const name = test.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
-  await page.screenshot({ path: path.join(ARTIFACTS, `failed-study-${name}.png`) }).catch(() => {});
-  const text = await page.locator("body").innerText().catch(() => "");
-  writeFileSync(path.join(ARTIFACTS, `failed-study-${name}.txt`), `${page.url()}\n\n${text}`);
+  await keepScreen(page, `failed-study-${fileName(test.task.name)}`);
 });
 
 afterAll(async () => {
   await context?.close();
-  await browser?.close();
-  await Promise.all([frontend?.stop(), backend?.stop()]);
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  await stopStack(browser, [frontend, backend], tempDirs);
 });
 
 describe("the study tools in a browser", () => {
@@ -209,7 +140,7 @@ describe("the study tools in a browser", () => {
       .poll(() => page.getByTestId("study-scope").locator("option").allTextContents())
       .toEqual(["A coleção inteira", "ecologia.pdf (4 páginas)"]);
     await shot("study-empty");
-    await checkAccessibility("study-empty");
+    await checkAccessibility(page, "study-empty");
   });
 
   test("a quiz: built, answered, scored, with feedback and a citation opened at its page", async () => {
@@ -219,7 +150,7 @@ describe("the study tools in a browser", () => {
     const questions = page.getByTestId("quiz-question");
     const total = await questions.count();
     expect(total).toBeGreaterThan(0);
-    await checkAccessibility("study-quiz");
+    await checkAccessibility(page, "study-quiz");
     // Answer every question: the first choice, or a word for a short answer.
     for (let i = 0; i < total; i++) {
       const question = questions.nth(i);
@@ -245,7 +176,7 @@ describe("the study tools in a browser", () => {
     expect(await page.getByTestId("quiz-right-answer").count()).toBe(wrong);
     await page.getByTestId("quiz-history-item").first().waitFor({ state: "visible" });
     await shot("study-quiz-result");
-    await checkAccessibility("study-quiz-result");
+    await checkAccessibility(page, "study-quiz-result");
 
     await openCitation(questions.first().getByTestId("source-item").first());
     await shot("study-quiz-citation");
@@ -265,14 +196,14 @@ describe("the study tools in a browser", () => {
     expect(await page.getByTestId("cards-due").textContent()).toMatch(/\d+ cart(ão|ões) para revisar agora/);
     const term = await page.getByTestId("flashcard-term").textContent();
     expect(term?.trim()).toBeTruthy();
-    await checkAccessibility("study-flashcard");
+    await checkAccessibility(page, "study-flashcard");
     // The keyboard flips it.
     await page.getByTestId("flashcard-flip").focus();
     await page.keyboard.press("Enter");
     expect(await card.getAttribute("data-side")).toBe("definition");
     expect((await page.getByTestId("flashcard-definition").textContent())?.trim()).toBeTruthy();
     await shot("study-flashcard-flipped");
-    await checkAccessibility("study-flashcard-flipped");
+    await checkAccessibility(page, "study-flashcard-flipped");
     await page.getByTestId("rate-good").click();
     await expect
       .poll(() => page.getByTestId("cards-announce").textContent(), { timeout: 15_000 })
@@ -294,7 +225,7 @@ describe("the study tools in a browser", () => {
     expect(cited.every((n) => n >= 2 && n <= 3), `cited pages ${cited}`).toBe(true);
     expect((await topics.first().getByRole("heading", { level: 2 }).textContent())?.trim()).toBeTruthy();
     await shot("study-guide");
-    await checkAccessibility("study-guide");
+    await checkAccessibility(page, "study-guide");
     await openCitation(topics.first().getByTestId("source-item").first());
     await page.keyboard.press("Escape");
   });
@@ -332,7 +263,7 @@ describe("the study tools in a browser", () => {
       const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
       await shot(url === quizUrl ? "study-quiz-phone-dark" : "study-phone-dark", p);
-      await checkAccessibility(url === quizUrl ? "study-quiz-phone-dark" : "study-phone-dark", p);
+      await checkAccessibility(p, url === quizUrl ? "study-quiz-phone-dark" : "study-phone-dark");
     }
     await phone.close();
   });
@@ -354,7 +285,7 @@ describe("the study tools in a browser", () => {
     await answer.waitFor({ state: "visible", timeout: 60_000 });
     await expect.poll(() => answer.getAttribute("data-state"), { timeout: 60_000 }).toBe("done");
     expect(bodies[0]).toMatchObject({ question: "O que é mutualismo?", tutor: true });
-    await checkAccessibility("chat-tutor");
+    await checkAccessibility(page, "chat-tutor");
     await shot("chat-tutor");
 
     await page.getByTestId("tutor-reveal").click();
