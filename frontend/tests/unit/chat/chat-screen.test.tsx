@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Citation, Collection, Conversation } from "@/lib/api/schemas";
 import { renderWithIntl } from "../intl";
+import { api, biology, stubScreenEnv } from "./screen-env";
 import { answerParts, citations, SSE_HEADERS, sse, sseResponse } from "./sse";
 
 // --- the page's surroundings -------------------------------------------------------------------
@@ -20,18 +21,10 @@ vi.mock("@/components/sources/source-panel", () => ({
 }));
 
 const collections: Collection[] = [
-  { id: "col-bio", name: "Biologia", description: "", documents: 2, created_at: "2025-05-01T10:00:00Z" },
+  biology,
   { id: "col-hist", name: "História", description: "", documents: 1, created_at: "2025-05-02T10:00:00Z" },
 ];
-
-const api = vi.hoisted(() => ({
-  collections: vi.fn(),
-  conversations: vi.fn(),
-  conversation: vi.fn(),
-  deleteConversation: vi.fn(),
-  feedback: vi.fn(),
-}));
-vi.mock("@/lib/api/client", () => ({ api }));
+vi.mock("@/lib/api/client", () => import("./screen-env"));
 
 const { ChatScreen } = await import("@/components/chat/chat-screen");
 
@@ -44,17 +37,9 @@ beforeEach(() => {
     searchParams = new URLSearchParams(url.split("?")[1] ?? "");
   });
   api.conversation.mockReset();
-  api.collections.mockResolvedValue(collections);
-  api.conversations.mockResolvedValue({ items: [], next_cursor: null });
   api.feedback.mockResolvedValue(undefined);
   fetchMock.mockReset();
-  vi.stubGlobal("fetch", fetchMock);
-  vi.stubGlobal("matchMedia", (query: string) => ({
-    matches: true, // a wide screen: the history is a sidebar
-    media: query,
-    addEventListener: () => {},
-    removeEventListener: () => {},
-  }));
+  stubScreenEnv(fetchMock, collections);
 });
 
 afterEach(() => {

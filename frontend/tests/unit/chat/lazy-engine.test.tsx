@@ -5,8 +5,8 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { Collection } from "@/lib/api/schemas";
 import { renderWithIntl } from "../intl";
+import { stubScreenEnv } from "./screen-env";
 import { answerParts, sseResponse } from "./sse";
 
 vi.mock("next/navigation", () => ({
@@ -14,17 +14,7 @@ vi.mock("next/navigation", () => ({
   useSearchParams: () => new URLSearchParams(),
 }));
 
-const collections: Collection[] = [
-  { id: "col-bio", name: "Biologia", description: "", documents: 1, created_at: "2025-05-01T10:00:00Z" },
-];
-const api = vi.hoisted(() => ({
-  collections: vi.fn(),
-  conversations: vi.fn(),
-  conversation: vi.fn(),
-  deleteConversation: vi.fn(),
-  feedback: vi.fn(),
-}));
-vi.mock("@/lib/api/client", () => ({ api }));
+vi.mock("@/lib/api/client", () => import("./screen-env"));
 
 // The engine's chunk cannot be downloaded (offline) until the test says it can.
 const download = vi.hoisted(() => ({ works: false }));
@@ -45,16 +35,8 @@ const { ChatScreen } = await import("@/components/chat/chat-screen");
 const fetchMock = vi.fn<typeof fetch>();
 
 beforeEach(() => {
-  api.collections.mockResolvedValue(collections);
-  api.conversations.mockResolvedValue({ items: [], next_cursor: null });
   fetchMock.mockReset();
-  vi.stubGlobal("fetch", fetchMock);
-  vi.stubGlobal("matchMedia", (query: string) => ({
-    matches: true,
-    media: query,
-    addEventListener: () => {},
-    removeEventListener: () => {},
-  }));
+  stubScreenEnv(fetchMock);
 });
 
 describe("the lazily loaded chat engine", () => {

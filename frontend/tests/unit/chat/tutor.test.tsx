@@ -1,11 +1,11 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Collection } from "@/lib/api/schemas";
 import { buildAskBody } from "@/lib/chat/transport";
 import { isTutorAnswer, revealableQuestion } from "@/lib/chat/tutor";
 import type { ChatMessage } from "@/lib/chat/types";
 import { renderWithIntl } from "../intl";
+import { stubScreenEnv } from "./screen-env";
 import { answerParts, sseResponse } from "./sse";
 
 const router = { replace: vi.fn(), push: vi.fn(), refresh: vi.fn() };
@@ -16,17 +16,7 @@ vi.mock("next/navigation", () => ({
 }));
 vi.mock("@/components/sources/source-panel", () => ({ SourcePanel: () => null }));
 
-const collections: Collection[] = [
-  { id: "col-bio", name: "Biologia", description: "", documents: 2, created_at: "2025-05-01T10:00:00Z" },
-];
-const api = vi.hoisted(() => ({
-  collections: vi.fn(),
-  conversations: vi.fn(),
-  conversation: vi.fn(),
-  deleteConversation: vi.fn(),
-  feedback: vi.fn(),
-}));
-vi.mock("@/lib/api/client", () => ({ api }));
+vi.mock("@/lib/api/client", () => import("./screen-env"));
 
 const { ChatScreen } = await import("@/components/chat/chat-screen");
 const fetchMock = vi.fn<typeof fetch>();
@@ -37,16 +27,8 @@ beforeEach(() => {
   router.replace.mockReset().mockImplementation((url: string) => {
     searchParams = new URLSearchParams(url.split("?")[1] ?? "");
   });
-  api.collections.mockResolvedValue(collections);
-  api.conversations.mockResolvedValue({ items: [], next_cursor: null });
   fetchMock.mockReset();
-  vi.stubGlobal("fetch", fetchMock);
-  vi.stubGlobal("matchMedia", (query: string) => ({
-    matches: true,
-    media: query,
-    addEventListener: () => {},
-    removeEventListener: () => {},
-  }));
+  stubScreenEnv(fetchMock);
 });
 afterEach(() => vi.unstubAllGlobals());
 
