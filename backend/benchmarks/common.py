@@ -538,7 +538,7 @@ def cache_key(chunks: int, vectors: str, pool_per_language: int) -> dict[str, An
         "migrations": sorted(p.name for p in migrations.glob("*.py")),
     }
     # onnx-int8 vectors live in Chroma collections of their own (torch and onnx share).
-    backend = getattr(settings, "embedding_backend", "torch")
+    backend = settings.embeddings.embedding_backend
     if backend == "onnx-int8":
         key["embedding_backend"] = backend
     return key

@@ -416,21 +416,6 @@ class Settings(BaseModel):
             raise ValueError("PRELOAD_MODELS needs EMBEDDING_THREADS=1 (thread pools do not fork)")
         return self
 
-    # TEMPORARY (issue 17), until every reader names its group: `settings.chunk_size` reads
-    # and writes `settings.ingestion.chunk_size`.
-    def __getattr__(self, name: str) -> Any:
-        group = _GROUP_OF_NAME.get(name)
-        if group is None:
-            return super().__getattr__(name)  # type: ignore[misc]
-        return getattr(getattr(self, group), name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        group = _GROUP_OF_FIELD.get(name)
-        if group is None:
-            super().__setattr__(name, value)
-        else:
-            setattr(getattr(self, group), name, value)
-
     @property
     def jobs_on_queue(self) -> bool:
         """Whether ingestion jobs go to the RQ queue (run by `chatgepeto worker`)."""
@@ -490,15 +475,6 @@ _GROUPS: dict[str, type[_Group]] = {
     name: field.annotation for name, field in Settings.model_fields.items()
 }
 _GROUP_OF_FIELD = {field: name for name, cls in _GROUPS.items() for field in cls.model_fields}
-# TEMPORARY (issue 17): what the flat-read shim on Settings delegates, computed values included.
-_GROUP_OF_NAME = {
-    attr: name
-    for name, cls in _GROUPS.items()
-    for attr in [
-        *cls.model_fields,
-        *(a for a in vars(cls) if a[0] != "_" and a not in dir(BaseSettings)),
-    ]
-}
 
 
 def _with_password(url: str, password: str) -> str:

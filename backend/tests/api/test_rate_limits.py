@@ -40,7 +40,8 @@ def as_student(client, name):
     app = client.application
     students = app.config.setdefault("TEST_STUDENTS", {})
     if name not in students:
-        cookies = STUDENT_COOKIES.setdefault(app.extensions["chatgepeto"].settings.storage.data_dir, {})
+        data_dir = app.extensions["chatgepeto"].settings.storage.data_dir
+        cookies = STUDENT_COOKIES.setdefault(data_dir, {})
         if name in cookies:
             students[name] = app.test_client()
             students[name].set_cookie(COOKIE_NAME, cookies[name])
@@ -223,4 +224,4 @@ def test_a_malformed_limit_stops_start_up(tmp_path):
     with pytest.raises(ValidationError, match="not a rate limit"):
         Settings(_env_file=None, data_dir=tmp_path, ratelimit_ask="lots per fortnight")
     ok = Settings(_env_file=None, data_dir=tmp_path, ratelimit_upload="10/minute;100/day")
-    assert ok.ratelimit_upload == "10/minute;100/day"
+    assert ok.limits.ratelimit_upload == "10/minute;100/day"

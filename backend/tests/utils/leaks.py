@@ -188,11 +188,15 @@ def _patch_settings(check: LeakCheck) -> None:
             result = _original(self, *args, **kwargs)
             for value in result if isinstance(result, tuple) else (result,):
                 check.add_secret(_name.removeprefix("ensure_"), value)
-            for field in ("groq_api_key", "openai_api_key", "database_password"):
-                check.add_secret(field, getattr(self, field, None))
-            for field in ("admin_token", "session_secret", "session_secret_previous"):
-                check.add_secret(field, getattr(self, field, None))
-            check.add_path(self.data_dir)
+            secrets = {
+                "answering": ("groq_api_key", "openai_api_key"),
+                "storage": ("database_password",),
+                "auth": ("admin_token", "session_secret", "session_secret_previous"),
+            }
+            for group, fields in secrets.items():
+                for field in fields:
+                    check.add_secret(field, getattr(getattr(self, group), field))
+            check.add_path(self.storage.data_dir)
             return result
 
         setattr(Settings, name, learning)

@@ -34,8 +34,8 @@ def retrieval_services(kind: str, data_dir: Path | None, embedding_model: str | 
     """The services of a retrieval evaluation (`kind` "beir" or "docs"), without an LLM, in
     `data_dir` or a folder of their own under DATA_DIR/eval/ (reused across runs)."""
     base = Settings()
-    model = embedding_model or base.embedding_model
+    model = embedding_model or base.embeddings.embedding_model
     # BEIR vectors are kept per model in one folder; course files are ingested per model set.
     suffix = "beir" if kind == "beir" else f"docs-{re.sub(r'[^a-zA-Z0-9,.-]+', '_', model)}"
-    folder = data_dir or base.data_dir / "eval" / suffix
+    folder = data_dir or base.storage.data_dir / "eval" / suffix
     return build_services(eval_settings(folder, model, keep_llm=False))
