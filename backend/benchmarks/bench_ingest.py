@@ -368,8 +368,8 @@ def run_setting(docs: list[Path], rounds: int, scratch: Path) -> dict[str, Any]:
         "embedding_backend": os.environ.get("EMBEDDING_BACKEND") or None,
         "product_models": models,
         "product_chunking": {
-            "chunk_size": project.settings_cls().chunk_size,
-            "chunk_overlap": project.settings_cls().chunk_overlap,
+            "chunk_size": project.settings_cls().ingestion.chunk_size,
+            "chunk_overlap": project.settings_cls().ingestion.chunk_overlap,
         },
         "baseline": "PyPDFLoader + RecursiveCharacterTextSplitter(1000, 200) + "
         "HuggingFaceEmbeddings(all-MiniLM-L6-v2) + Chroma.from_documents",

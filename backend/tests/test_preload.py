@@ -39,7 +39,7 @@ def workers_of(pid: int) -> list[int]:
 def test_preloading_needs_single_threaded_encoders():
     with pytest.raises(ValueError, match="EMBEDDING_THREADS=1"):
         Settings(_env_file=None, preload_models=True, embedding_threads=2)
-    assert Settings(_env_file=None, preload_models=True, embedding_threads=0).preload_models
+    assert Settings(_env_file=None, preload_models=True, embedding_threads=0).server.preload_models
 
 
 def test_what_is_loaded_before_the_fork_leaves_onnx_runtime_out():

@@ -120,9 +120,9 @@ def test_job_settings(tmp_path):
     settings = Settings(**base, redis_url="", job_runner="auto", job_retry_intervals="10,60,300")
     assert settings.jobs_on_queue is False and settings.jobs.retry_intervals == [10, 60, 300]
     queued = Settings(**base, redis_url="redis://r:6379/0", job_retry_intervals=" 1, 2 ")
-    assert queued.jobs_on_queue is True and queued.retry_intervals == [1, 2]
+    assert queued.jobs_on_queue is True and queued.jobs.retry_intervals == [1, 2]
     assert Settings(**base, redis_url="redis://r", job_runner="thread").jobs_on_queue is False
-    assert Settings(**base, job_retry_intervals="").retry_intervals == []
+    assert Settings(**base, job_retry_intervals="").jobs.retry_intervals == []
     for bad in ({"job_retry_intervals": "10,soon"}, {"job_runner": "celery"}):
         with pytest.raises(ValidationError):
             Settings(**base, **bad)
@@ -145,10 +145,10 @@ def test_database_password_is_merged_into_the_url(tmp_path, monkeypatch):
     # A URL that carries its own password keeps it; an empty DATABASE_PASSWORD is no password.
     base = {"_env_file": None, "data_dir": tmp_path}
     own = Settings(**base, database_url="postgresql://u:mine@h/db", database_password="other")
-    assert own.sqlalchemy_url == "postgresql+psycopg://u:mine@h/db"
+    assert own.storage.sqlalchemy_url == "postgresql+psycopg://u:mine@h/db"
     unset = Settings(**base, database_url="postgresql://u@h/db", database_password="")
-    assert unset.database_password is None
-    assert unset.sqlalchemy_url == "postgresql+psycopg://u@h/db"
+    assert unset.storage.database_password is None
+    assert unset.storage.sqlalchemy_url == "postgresql+psycopg://u@h/db"
 
 
 def test_keepalive_is_configurable(tmp_path, monkeypatch):
@@ -157,6 +157,6 @@ def test_keepalive_is_configurable(tmp_path, monkeypatch):
 
     # Behind the ALB: 5 s longer than its idle timeout (terraform/ecs.tf).
     monkeypatch.setenv("KEEPALIVE_SECONDS", "305")
-    assert Settings(_env_file=None, data_dir=tmp_path).keepalive_seconds == 305
+    assert Settings(_env_file=None, data_dir=tmp_path).server.keepalive_seconds == 305
     with pytest.raises(ValidationError):
         Settings(_env_file=None, data_dir=tmp_path, keepalive_seconds=0)

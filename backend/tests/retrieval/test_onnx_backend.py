@@ -82,7 +82,7 @@ def test_backend_settings(tmp_path, monkeypatch):
     with pytest.raises(ValidationError):
         Settings(_env_file=None, embedding_threads=-1)
     # The old default (an .env copied from an older .env.example) still starts: it means 1.
-    assert Settings(_env_file=None, embedding_threads=0).embedding_threads == 0
+    assert Settings(_env_file=None, embedding_threads=0).embeddings.embedding_threads == 0
 
 
 def test_concurrent_exports_run_once_and_are_reused(tmp_path, monkeypatch):
