@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 import tempfile
 import time
@@ -26,9 +25,10 @@ def _settings(**overrides: Any) -> Settings:
 def main() -> None:
     """ChatGepeto: answers from course material, with citations."""
     from chatgepeto.observability.logging import configure_logging
+    from chatgepeto.settings import CHROMA_DEFAULTS, HUB_OFFLINE, set_library_environment
 
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    # For the whole process and what it starts (gunicorn workers, the parser process).
+    set_library_environment({**HUB_OFFLINE, **CHROMA_DEFAULTS})
     # Commands talk to a person: only warnings, readable. `serve` switches to JSON logs.
     configure_logging("WARNING", json=False)
 
