@@ -285,10 +285,13 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
             ),
             name=name,
             # RQ's maintenance (registry cleanup, and starting a scheduler if none runs: a
-            # killed worker's scheduler holds its lock for 61 s) every minute rather than 10,
-            # and an idle worker wakes for it every minute.
+            # killed worker's scheduler holds its lock for 61 s) every minute rather than 10.
             maintenance_interval=60,
-            worker_ttl=75,
+            # An idle worker's blocking read of the queue ends every 5 s (RQ: worker_ttl - 15).
+            # Python runs signal handlers in the main thread only: a SIGTERM the kernel hands to
+            # another thread (the keeper, an encoder's pool) is acted on when that read ends, so
+            # a warm shutdown starts within 5 s, not within the minute a longer read took.
+            worker_ttl=20,
         )
         log.info(
             "worker_started",
