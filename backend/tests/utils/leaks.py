@@ -179,6 +179,8 @@ def _patch_logging(check: LeakCheck) -> None:
 
 def _patch_settings(check: LeakCheck) -> None:
     """Learn each app's secrets as it asks for them (generated ones included)."""
+    from pydantic import SecretStr
+
     from chatgepeto.settings import Settings
 
     for name in [n for n in dir(Settings) if n.startswith("ensure_")]:
@@ -188,14 +190,12 @@ def _patch_settings(check: LeakCheck) -> None:
             result = _original(self, *args, **kwargs)
             for value in result if isinstance(result, tuple) else (result,):
                 check.add_secret(_name.removeprefix("ensure_"), value)
-            secrets = {
-                "answering": ("groq_api_key", "openai_api_key"),
-                "storage": ("database_password",),
-                "auth": ("admin_token", "session_secret", "session_secret_previous"),
-            }
-            for group, fields in secrets.items():
-                for field in fields:
-                    check.add_secret(field, getattr(getattr(self, group), field))
+            # Every secret setting, whichever group holds it.
+            for group_name in type(self).model_fields:
+                group = getattr(self, group_name)
+                for field, value in group:
+                    if isinstance(value, SecretStr):
+                        check.add_secret(field, value)
             check.add_path(self.storage.data_dir)
             return result
 

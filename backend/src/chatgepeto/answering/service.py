@@ -48,8 +48,6 @@ log = get_logger(__name__)
 class CollectionLookup(Protocol):
     """What answering needs to know of collections (resources.collections.Collections)."""
 
-    def check(self, collection_id: str) -> None: ...
-
     def chunk_count(self, collection_id: str, up_to: int) -> int: ...
 
 
@@ -230,7 +228,7 @@ class Answerer:
     ) -> _Turn:
         started = time.perf_counter()
         question = question.strip()
-        self.collections.check(collection_id)
+        # NotFound for a collection that does not exist, in the same read.
         chunks = self.collections.chunk_count(collection_id, WEAK_SCORE_MIN_CHUNKS)
         history: list[tuple[str, str]] = []
         asked_before: str | None = None

@@ -94,8 +94,10 @@ class Collections:
             return self.find(name_or_id)
 
     def chunk_count(self, collection_id: str, up_to: int) -> int:
-        """How many chunks the collection has, counted up to `up_to` (enough to judge by)."""
+        """How many chunks the collection has, counted up to `up_to` (enough to judge by);
+        NotFound unless it exists."""
         with self.sessions() as session:
+            require_collection(session, collection_id)
             return (
                 session.scalar(
                     select(func.count()).select_from(

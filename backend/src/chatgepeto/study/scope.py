@@ -35,14 +35,10 @@ class Scope:
     page_to: int | None = None
 
 
-def check_collection(session: Session, collection_id: str) -> Collection:
-    return get_or_404(session, Collection, collection_id)
-
-
 def check(session: Session, scope: Scope) -> tuple[Collection, Document | None]:
     """The scope's collection and document, or the error a person can act on: NotFound,
     DocumentNotReady (still ingesting, or failed), EmptyRange, NoText."""
-    collection = check_collection(session, scope.collection_id)
+    collection = get_or_404(session, Collection, scope.collection_id)
     if scope.document_id is None:
         ready = session.scalar(
             select(func.count())

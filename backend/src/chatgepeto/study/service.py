@@ -17,7 +17,14 @@ from chatgepeto.errors import Conflict, InvalidInput
 from chatgepeto.ingestion.jobs import STUDY
 from chatgepeto.storage.db import session_scope
 from chatgepeto.storage.lookup import get_or_404, not_found
-from chatgepeto.storage.models import CardSchedule, Job, QuizAttempt, StudyItem, StudySet
+from chatgepeto.storage.models import (
+    CardSchedule,
+    Collection,
+    Job,
+    QuizAttempt,
+    StudyItem,
+    StudySet,
+)
 from chatgepeto.study import cards, grading
 from chatgepeto.study import scope as scopes
 
@@ -78,7 +85,7 @@ class StudyService:
         if kind:
             stmt = stmt.where(StudySet.kind == kind)
         with self.sessions() as session:
-            scopes.check_collection(session, collection_id)
+            get_or_404(session, Collection, collection_id)
             rows = session.execute(stmt).all()
             return [_summary(study_set, items) for study_set, items in rows]
 
