@@ -78,7 +78,7 @@ class Collections:
     def find(self, name_or_id: str, *, create: bool = False) -> Collection:
         """The collection with this name (or id); with `create`, a new one by that name if
         there is none, else NotFound (the command line names collections by name)."""
-        with session_scope(self.sessions) as session:
+        with self.sessions() as session:
             collection = session.scalar(
                 select(Collection).where(
                     or_(Collection.name == name_or_id, Collection.id == name_or_id)
