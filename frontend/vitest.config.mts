@@ -11,5 +11,8 @@ export default defineConfig({
     setupFiles: ["./tests/unit/setup.ts"],
     include: ["tests/unit/**/*.test.{ts,tsx}"],
     css: false,
+    // Above the 5 s a findBy* may wait (tests/unit/setup.ts), so a slow machine fails on the
+    // assertion that waited, not on the test clock.
+    testTimeout: 20_000,
   },
 });

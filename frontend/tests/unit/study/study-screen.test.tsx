@@ -251,7 +251,7 @@ describe("StudyScreen", () => {
     routeFetch(base);
     renderStudy(<StudyScreen />, { locale: "en" });
     expect(await screen.findByRole("heading", { level: 1, name: "Study" })).toBeInTheDocument();
-    expect(screen.getByRole("radio", { name: /Flashcards/ })).toBeInTheDocument();
+    expect(await screen.findByRole("radio", { name: /Flashcards/ })).toBeInTheDocument();
     expect(await screen.findByTestId("study-sets-empty")).toHaveTextContent("No study sets for this material yet.");
   });
 });
