@@ -596,12 +596,10 @@ def build_data(
     """
     import numpy as np
 
-    from chatgepeto.ingestion.chunk_rows import store_chunks
-    from chatgepeto.ingestion.chunking import ChunkRecord, chunk_id
+    from chatgepeto.ingestion.chunking import chunk_id
+    from chatgepeto.resources.documents import ChunkedText, TextPiece
     from chatgepeto.retrieval.vectorstore import chunk_metadata
     from chatgepeto.services import build_services
-    from chatgepeto.storage.db import session_scope
-    from chatgepeto.storage.models import Document
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -630,39 +628,26 @@ def build_data(
                 fh.write(text)
             services.files.save(storage_key, Path(fh.name), "text/plain")
             os.unlink(fh.name)
-            with session_scope(services.sessions) as session:
-                document = Document(
-                    collection_id=collection_id,
+            pieces: list[TextPiece] = []
+            offset = 0
+            for index, chunk in enumerate(document_chunks):
+                pieces.append(
+                    TextPiece(
+                        chunk_id(collection_id, sha, index), index // 2 + 1, offset, chunk.text
+                    )
+                )
+                offset += len(chunk.text) + 2
+            records = services.documents.add_chunked(
+                collection_id,
+                ChunkedText(
                     filename=filename,
-                    content_type="text/plain",
-                    size_bytes=len(text.encode()),
                     sha256=sha,
+                    size_bytes=len(text.encode()),
+                    pieces=pieces,
                     storage_key=storage_key,
                     pages=(len(document_chunks) + 1) // 2,
-                    chunks=len(document_chunks),
-                    status="ready",
-                    progress=1.0,
-                )
-                session.add(document)
-                session.flush()
-                records: list[ChunkRecord] = []
-                offset = 0
-                for index, chunk in enumerate(document_chunks):
-                    records.append(
-                        ChunkRecord(
-                            id=chunk_id(collection_id, sha, index),
-                            document_id=document.id,
-                            collection_id=collection_id,
-                            filename=filename,
-                            page=index // 2 + 1,
-                            chunk_index=index,
-                            start_offset=offset,
-                            end_offset=offset + len(chunk.text),
-                            text=chunk.text,
-                        )
-                    )
-                    offset += len(chunk.text) + 2
-                store_chunks(session, records)
+                ),
+            )
             all_ids += [r.id for r in records]
             all_texts += [r.text for r in records]
             # The vectors' metadata as ingestion writes it.

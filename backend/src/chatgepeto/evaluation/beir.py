@@ -16,11 +16,8 @@ from typing import Any
 
 from chatgepeto.errors import NotFound
 from chatgepeto.evaluation.metrics import summarize_splits
-from chatgepeto.ingestion.chunk_rows import store_chunks
-from chatgepeto.ingestion.chunking import ChunkRecord
+from chatgepeto.resources.documents import ChunkedText, TextPiece
 from chatgepeto.services import Services
-from chatgepeto.storage.db import session_scope
-from chatgepeto.storage.models import Collection, Document
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
@@ -48,10 +45,7 @@ def index_corpus(
     docs = list(read_jsonl(corpus_path))
     texts = [f"{d.get('title', '')}\n{d.get('text', '')}".strip() for d in docs]
     ids = [str(d["_id"]) for d in docs]
-    try:
-        collection_id = svc.collections.find(name).id
-    except NotFound:
-        collection_id = _store_corpus(svc, corpus_path, name, ids, texts)
+    collection_id = _stored_corpus(svc, name) or _store_corpus(svc, corpus_path, name, ids, texts)
     document_id = svc.documents.list(collection_id)[0].id
     # Vectors per model: a model added later is indexed on its own, the others are kept.
     missing = [m for m in svc.vectors.models if svc.vectors.count(collection_id, m) < len(ids)]
@@ -68,47 +62,39 @@ def index_corpus(
     return collection_id
 
 
+def _stored_corpus(svc: Services, name: str) -> str | None:
+    """The id of the collection `name` if it holds a stored corpus, else None (a collection
+    left without its document by a run stopped halfway is removed)."""
+    try:
+        collection = svc.collections.find(name)
+    except NotFound:
+        return None
+    if svc.documents.list(collection.id):
+        return collection.id
+    svc.collections.delete(collection.id)
+    return None
+
+
 def _store_corpus(
     svc: Services, corpus_path: Path, name: str, ids: list[str], texts: list[str]
 ) -> str:
-    """The collection, its one document and its chunks, in one transaction (a run stopped
-    halfway leaves no collection to be mistaken for a stored corpus); the collection's id."""
-    with session_scope(svc.sessions) as session:
-        # The file's name, not its path: collections are listed by the API.
-        collection = Collection(name=name, description=f"BEIR corpus {corpus_path.name}")
-        session.add(collection)
-        session.flush()
-        document = Document(
-            collection_id=collection.id,
-            filename=corpus_path.name,
-            content_type="text/plain",
-            size_bytes=corpus_path.stat().st_size,
-            sha256=name[:64],
-            storage_key="",
-            status="ready",
-            progress=1.0,
-            chunks=len(ids),
-        )
-        session.add(document)
-        session.flush()
-        store_chunks(
-            session,
-            [
-                ChunkRecord(
-                    id=doc_id,
-                    document_id=document.id,
-                    collection_id=collection.id,
-                    filename=corpus_path.name,
-                    page=None,
-                    chunk_index=i,
-                    start_offset=0,
-                    end_offset=len(text),
-                    text=text,
-                )
-                for i, (doc_id, text) in enumerate(zip(ids, texts, strict=True))
-            ],
-        )
-        return collection.id
+    """The collection and its one document with a chunk per corpus entry; the collection's
+    id. A run stopped between the two leaves a collection with no document, which
+    `index_corpus` removes the next time."""
+    # The file's name, not its path: collections are listed by the API.
+    collection = svc.collections.create(name, f"BEIR corpus {corpus_path.name}")
+    corpus = ChunkedText(
+        filename=corpus_path.name,
+        sha256=name[:64],
+        size_bytes=corpus_path.stat().st_size,
+        pieces=[TextPiece(i, None, 0, text) for i, text in zip(ids, texts, strict=True)],
+    )
+    try:
+        svc.documents.add_chunked(collection.id, corpus)
+    except BaseException:
+        svc.collections.delete(collection.id)
+        raise
+    return collection.id
 
 
 def evaluate(

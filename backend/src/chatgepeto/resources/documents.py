@@ -1,4 +1,5 @@
-"""Documents: upload, list, show, open the original, delete; a cited chunk in its context."""
+"""Documents: upload, list, show, open the original, delete; a cited chunk in its context;
+a document whose text arrives already cut into chunks (an evaluation or benchmark corpus)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chatgepeto.errors import InvalidInput, NotFound
+from chatgepeto.ingestion.chunk_rows import store_chunks
+from chatgepeto.ingestion.chunking import ChunkRecord
 from chatgepeto.ingestion.jobs import JobRunner
 from chatgepeto.ingestion.uploads import register_files, stage_file
 from chatgepeto.resources.collections import require_collection
@@ -45,6 +48,30 @@ class ChunkInContext(NamedTuple):
     filename: str
     before: str | None
     after: str | None
+
+
+class TextPiece(NamedTuple):
+    """One chunk of a pre-chunked document: its id, page, and where its text starts."""
+
+    id: str
+    page: int | None
+    start_offset: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ChunkedText:
+    """A document that arrives already cut into chunks, with no file for ingestion to read
+    (a BEIR corpus, a benchmark's synthetic text); `storage_key` names its original text in
+    the file store if the caller saved one there."""
+
+    filename: str
+    sha256: str
+    size_bytes: int
+    pieces: Sequence[TextPiece]
+    content_type: str = "text/plain"
+    storage_key: str = ""
+    pages: int | None = None
 
 
 class Documents:
@@ -123,6 +150,45 @@ class Documents:
             session.delete(document)
             bump_index_version(session, collection_id)
         self.files.delete(key)
+
+    def add_chunked(self, collection_id: str, text: ChunkedText) -> list[ChunkRecord]:
+        """Store `text` as a ready document of the collection with its chunks (SQL rows and
+        BM25 terms, by ingestion's own write), in one transaction; its chunk records, for the
+        caller to embed (`VectorIndex.upsert`)."""
+        if not text.pieces:
+            raise InvalidInput(f"{text.filename} has no chunks to store.")
+        with session_scope(self.sessions) as session:
+            require_collection(session, collection_id)
+            document = Document(
+                collection_id=collection_id,
+                filename=text.filename,
+                content_type=text.content_type,
+                size_bytes=text.size_bytes,
+                sha256=text.sha256,
+                storage_key=text.storage_key,
+                pages=text.pages,
+                chunks=len(text.pieces),
+                status="ready",
+                progress=1.0,
+            )
+            session.add(document)
+            session.flush()
+            records = [
+                ChunkRecord(
+                    id=piece.id,
+                    document_id=document.id,
+                    collection_id=collection_id,
+                    filename=text.filename,
+                    page=piece.page,
+                    chunk_index=index,
+                    start_offset=piece.start_offset,
+                    end_offset=piece.start_offset + len(piece.text),
+                    text=piece.text,
+                )
+                for index, piece in enumerate(text.pieces)
+            ]
+            store_chunks(session, records)
+        return records
 
     def chunk(self, chunk_id: str) -> ChunkInContext:
         """A chunk with its neighbours' text (the source viewer's context for text sources)."""
