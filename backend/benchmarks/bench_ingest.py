@@ -197,35 +197,25 @@ class Project:
     def embedding_models(self) -> list[str]:
         return list(self.svc.settings.embeddings.embedding_models)
 
-    def submit(self, path: Path) -> tuple[float, list[str], list[dict[str, Any]]]:
-        """Stage, register and run the jobs of one file: (seconds, job ids, upload items)."""
-        from chatgepeto.ingestion.uploads import register_local_file
-
+    def submit(self, path: Path) -> tuple[float, Any]:
+        """Stage, register and ingest one file as the CLI does: (seconds, the LocalIngest)."""
         started = time.perf_counter()
-        items, jobs = register_local_file(
-            self.svc.sessions,
-            self.svc.files,
-            self.collection_id,
-            path,
-            self.svc.settings.limits.max_upload_bytes,
-        )
-        for job_id in jobs:
-            outcome = self.svc.ingestor.run_job(job_id)
-            if outcome != "ready":
-                raise RuntimeError(f"{path.name}: ingestion {outcome}")
-        return time.perf_counter() - started, jobs, items
+        result = self.svc.documents.ingest_local(self.collection_id, path)
+        if result.document.status != "ready":
+            document = result.document
+            raise RuntimeError(f"{path.name}: ingestion {document.status}: {document.error}")
+        return time.perf_counter() - started, result
 
     def ingest(self, path: Path) -> dict[str, Any]:
         STAGES.clear()
-        seconds, _, items = self.submit(path)
+        seconds, (document, _) = self.submit(path)
         stages = stage_breakdown(seconds, dict(STAGES))
-        document = self.svc.documents.get(items[0]["id"])
         pages, chunks = document.pages or 0, document.chunks or 0
         return {"pages": pages, "chunks": chunks, "seconds": seconds, "stages": stages}
 
     def reingest(self, path: Path) -> dict[str, Any]:
-        seconds, jobs, items = self.submit(path)
-        return {"seconds": seconds, "jobs": len(jobs), "duplicate": bool(items[0]["duplicate"])}
+        seconds, (_, new) = self.submit(path)
+        return {"seconds": seconds, "jobs": int(new), "duplicate": not new}
 
 
 def _clear_chroma_cache() -> None:

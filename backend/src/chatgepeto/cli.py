@@ -204,7 +204,6 @@ def ingest(paths: tuple[Path, ...], collection_name: str) -> None:
     """Ingest files (or folders of PDF/DOCX/MD/TXT files) into a collection."""
     from chatgepeto.errors import ChatGepetoError
     from chatgepeto.ingestion.filetypes import SUPPORTED_EXTENSIONS
-    from chatgepeto.ingestion.uploads import register_local_file
     from chatgepeto.services import build_services
 
     settings = _settings()
@@ -222,25 +221,21 @@ def ingest(paths: tuple[Path, ...], collection_name: str) -> None:
             files.append(path)
     failures = 0
     for path in files:
+        started = time.perf_counter()
         try:
-            items, jobs = register_local_file(
-                svc.sessions, svc.files, collection_id, path, settings.limits.max_upload_bytes
-            )
+            with tqdm(total=100, desc=path.name[:40], unit="%", leave=False) as bar:
+
+                def on_progress(value: float, bar: tqdm = bar) -> None:
+                    bar.update(round(value * 100) - bar.n)
+
+                document, new = svc.documents.ingest_local(collection_id, path, on_progress)
         except ChatGepetoError as exc:
             click.echo(f"✗ {path.name}: {exc.message}", err=True)
             failures += 1
             continue
-        if not jobs:
-            click.echo(f"= {path.name}: already in the collection ({items[0]['status']})")
+        if not new:
+            click.echo(f"= {path.name}: already in the collection ({document.status})")
             continue
-        started = time.perf_counter()
-        with tqdm(total=100, desc=path.name[:40], unit="%", leave=False) as bar:
-
-            def on_progress(value: float, bar: tqdm = bar) -> None:
-                bar.update(round(value * 100) - bar.n)
-
-            svc.ingestor.run_job(jobs[0], on_progress=on_progress)
-        document = svc.documents.get(items[0]["id"])
         seconds = time.perf_counter() - started
         if document.status == "ready":
             click.echo(

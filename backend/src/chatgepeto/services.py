@@ -237,6 +237,7 @@ def build_services(
             files,
             vectors,
             jobs,
+            ingestor,
             UploadLimits(settings.limits.max_upload_files, settings.limits.max_upload_bytes),
             settings.storage.data_dir / "tmp",
         ),

@@ -14,7 +14,6 @@ from typing import Any
 
 from chatgepeto.evaluation.metrics import mrr_at, ndcg_at, recall_at
 from chatgepeto.evaluation.questions import read_questions
-from chatgepeto.ingestion.uploads import register_local_file
 from chatgepeto.services import Services
 
 
@@ -33,21 +32,16 @@ def ingest_files(
     collection_id = svc.collections.find(name, create=True).id
     timings: dict[str, float] = {}
     for path in paths:
-        items, jobs = register_local_file(
-            svc.sessions, svc.files, collection_id, path, svc.settings.limits.max_upload_bytes
-        )
         started = time.perf_counter()
-        for job_id in jobs:
-            svc.ingestor.run_job(job_id)
-        document = svc.documents.get(items[0]["id"])
+        document, new = svc.documents.ingest_local(collection_id, path)
         if document.status != "ready":
             raise RuntimeError(
                 f"{path.name} was not ingested ({document.status}): {document.error}"
             )
-        if jobs:
+        if new:
             timings[path.name] = round(time.perf_counter() - started, 2)
         if on_file:
-            on_file(path.name, timings.get(path.name, 0.0), "ingested" if jobs else "reused")
+            on_file(path.name, timings.get(path.name, 0.0), "ingested" if new else "reused")
     return collection_id, timings
 
 

@@ -4,7 +4,7 @@ a document whose text arrives already cut into chunks (an evaluation or benchmar
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
@@ -16,6 +16,7 @@ from chatgepeto.errors import InvalidInput, NotFound
 from chatgepeto.ingestion.chunk_rows import store_chunks
 from chatgepeto.ingestion.chunking import ChunkRecord
 from chatgepeto.ingestion.jobs import JobRunner
+from chatgepeto.ingestion.pipeline import Ingestor
 from chatgepeto.ingestion.uploads import register_files, stage_file
 from chatgepeto.resources.collections import require_collection
 from chatgepeto.retrieval.vectorstore import VectorIndex
@@ -50,6 +51,14 @@ class ChunkInContext(NamedTuple):
     after: str | None
 
 
+class LocalIngest(NamedTuple):
+    """A local file after `Documents.ingest_local`: its document, and whether it was
+    ingested now (False: the collection held the same content already)."""
+
+    document: Document
+    new: bool
+
+
 class TextPiece(NamedTuple):
     """One chunk of a pre-chunked document: its id, page, and where its text starts."""
 
@@ -81,6 +90,7 @@ class Documents:
         files: FileStore,
         vectors: VectorIndex,
         jobs: JobRunner,
+        ingestor: Ingestor,
         limits: UploadLimits,
         tmp_dir: Path,
     ) -> None:
@@ -88,6 +98,7 @@ class Documents:
         self.files = files
         self.vectors = vectors
         self.jobs = jobs
+        self.ingestor = ingestor
         self.limits = limits
         self.tmp_dir = tmp_dir
 
@@ -116,6 +127,26 @@ class Documents:
         for job_id in new_jobs:
             self.jobs.submit(job_id)
         return items, bool(new_jobs)
+
+    def ingest_local(
+        self,
+        collection_id: str,
+        path: Path,
+        on_progress: Callable[[float], None] | None = None,
+    ) -> LocalIngest:
+        """Store a file from disk as a document of the collection and ingest it in this
+        thread, not on the job queue (the CLI, `make eval`, `make bench`): checked and
+        registered as an upload is, its job run at once. The document's status tells how the
+        ingestion ended."""
+        with self.sessions() as session:
+            require_collection(session, collection_id)
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.tmp_dir) as folder, path.open("rb") as fh:
+            staged = stage_file(fh, path.name, Path(folder), self.limits.max_bytes)
+            items, new_jobs = register_files(self.sessions, self.files, collection_id, [staged])
+        for job_id in new_jobs:
+            self.ingestor.run_job(job_id, on_progress=on_progress)
+        return LocalIngest(self.get(items[0]["id"]), bool(new_jobs))
 
     def list(self, collection_id: str, ids: Sequence[str] | None = None) -> list[Document]:
         """A collection's documents, newest first; with `ids`, only those of them."""
