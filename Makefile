@@ -15,6 +15,10 @@ TOOLS_STAMP := $(TOOLS)/node_modules/.installed
 # Python tools apart from the backend's venv (checkov's `packaging` pin clashes with schemathesis).
 TOOLS_VENV := $(TOOLS)/.venv
 TOOLS_VENV_STAMP := $(TOOLS_VENV)/.installed
+# pytest processes per suite (pytest-xdist): two on the 2-core CI machine; each loads the
+# embedding models once (about 1 GB).
+PYTEST_WORKERS ?= 2
+PYTEST := .venv/bin/pytest -q -n $(PYTEST_WORKERS)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export HF_HUB_OFFLINE := 1
@@ -86,7 +90,7 @@ test-backend: install-backend ## Backend: ruff, hadolint, actionlint, terraform 
 	$(MAKE) --no-print-directory lint-workflows
 	$(MAKE) --no-print-directory lint-terraform
 	$(MAKE) --no-print-directory test-deploy
-	cd $(BACKEND) && .venv/bin/pytest -q
+	cd $(BACKEND) && $(PYTEST)
 
 test-frontend: install-frontend ## Web app: eslint, type check, vitest, then the browser suite
 	cd $(FRONTEND) && npm run lint && npm run typecheck && npm test
@@ -105,7 +109,7 @@ POSTGRES_SKIP = --ignore=tests/deploy --ignore=tests/devtools --ignore=tests/tes
 	--deselect=tests/ingestion/test_leases.py::test_a_gunicorn_worker_killed_mid_ingestion_is_replaced_and_its_job_taken_up
 
 test-postgres: install ## The test suite against PostgreSQL (TEST_DATABASE_URL, default local `test`)
-	cd $(BACKEND) && TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} .venv/bin/pytest -q $(POSTGRES_SKIP)
+	cd $(BACKEND) && TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PYTEST) $(POSTGRES_SKIP)
 
 test-integration: install-backend ## The production topology as processes: PostgreSQL, Redis, chroma run, S3 (moto), 2 APIs, worker
 	cd $(BACKEND) && TEST_INTEGRATION=1 \
@@ -114,7 +118,7 @@ test-integration: install-backend ## The production topology as processes: Postg
 		EVAL_DOCS=$(abspath $(EVAL_DATA))/docs .venv/bin/pytest -q tests/integration
 
 test-chroma-server: install ## The test suite against a real `chroma run` server started by the tests
-	cd $(BACKEND) && TEST_CHROMA_SERVER=1 .venv/bin/pytest -q tests/api tests/retrieval
+	cd $(BACKEND) && TEST_CHROMA_SERVER=1 $(PYTEST) tests/api tests/retrieval
 
 lint: install ## Check style (ruff, eslint, tsc, hadolint, actionlint, terraform fmt, checkov)
 	cd $(BACKEND) && .venv/bin/ruff check src tests benchmarks && .venv/bin/ruff format --check src tests benchmarks
