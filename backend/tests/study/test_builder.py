@@ -36,7 +36,7 @@ def queued_set(quiet_app, tmp_path) -> tuple[str, str]:
     item = upload(client, collection_id, ("genetica.pdf", pdf)).get_json()["items"][0]
     assert wait_for_document(client, item["id"])["status"] == "ready"
     created, job_id = svc.study.create("flashcards", Scope(collection_id), 5, "u_test")
-    return created["id"], job_id
+    return created.id, job_id
 
 
 def test_a_build_whose_runner_died_is_taken_back_and_built_once(quiet_app, queued_set):

@@ -51,7 +51,7 @@ def create_study_set(body: StudySetIn):
 def list_study_sets(query: StudySetQuery):
     """A collection's study sets, newest first (without their items)."""
     items = services().study.list(query.collection_id, query.kind)
-    return StudySetList.model_validate({"items": items}).model_dump(mode="json")
+    return StudySetList(items=items).model_dump(mode="json")
 
 
 @bp.get("/sets/<set_id>", responses={200: StudySetOut, 404: ErrorOut})
@@ -85,7 +85,7 @@ def submit_attempt(path: StudySetPath, body: AttemptIn):
 def list_attempts(path: StudySetPath):
     """This student's attempts at a quiz, newest first."""
     items = services().study.attempts(path.set_id, current_user_id())
-    return AttemptList.model_validate({"items": items}).model_dump(mode="json")
+    return AttemptList(items=items).model_dump(mode="json")
 
 
 @bp.get("/sets/<set_id>/cards", responses={200: CardList, 404: ErrorOut}, security=STUDENT)

@@ -1,7 +1,8 @@
 """Request and response models of the study tools (quizzes, flashcards, study guides).
 
-The `*Out` models read ORM rows (`from_attributes`): each is the one description of its
-response, used both to serialise it and for the OpenAPI spec.
+The `*Out` models read what the study service returns, ORM rows or pairs of them
+(`from_attributes`, `AliasPath` into a pair): each is the one description of its response,
+used both to serialise it and for the OpenAPI spec.
 """
 
 from __future__ import annotations
@@ -9,9 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AliasChoices,
+    AliasPath,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
-from chatgepeto.api.schemas import Citation
+from chatgepeto.api.schemas import Citation, Out, Progress
 
 StudyKind = Literal["quiz", "flashcards", "guide"]
 ItemKind = Literal["mcq", "short", "cloze", "card", "topic"]
@@ -51,11 +60,10 @@ class StudySetQuery(BaseModel):
     kind: StudyKind | None = None
 
 
-class StudyItemOut(BaseModel):
+class StudyItemOut(Out):
     """A question, card or topic. A quiz question's `answer` and `explanation` are null until
     the student has submitted an attempt (then in AttemptOut)."""
 
-    model_config = ConfigDict(from_attributes=True)
     id: str
     position: int
     kind: ItemKind
@@ -66,8 +74,9 @@ class StudyItemOut(BaseModel):
     citations: list[Citation]
 
 
-class StudySetSummary(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class StudySetSummary(Out):
+    """A set as listed: its scope, and its build job's status, progress and error."""
+
     id: str
     kind: StudyKind
     collection_id: str
@@ -79,7 +88,7 @@ class StudySetSummary(BaseModel):
     mode: Literal["generated", "extractive"] | None
     requested: int
     status: JobState
-    progress: float
+    progress: Progress
     error: str | None
     error_code: str | None
     job_id: str | None
@@ -90,8 +99,15 @@ class StudySetSummary(BaseModel):
 class StudySetOut(StudySetSummary):
     items: list[StudyItemOut]
 
+    @model_validator(mode="after")
+    def _a_quiz_keeps_its_answers_for_the_attempt(self) -> StudySetOut:
+        if self.kind == "quiz":
+            for item in self.items:
+                item.answer = item.explanation = None
+        return self
 
-class StudySetList(BaseModel):
+
+class StudySetList(Out):
     items: list[StudySetSummary]
 
 
@@ -106,17 +122,26 @@ class AttemptIn(BaseModel):
     answers: list[AttemptAnswer] = Field(max_length=100)
 
 
-class AttemptResult(BaseModel):
+def read_off(owner: str, attribute: str, field: str | None = None) -> AliasChoices:
+    """Where a field is read: `owner.attribute` of what the service returns, or the field's
+    own name (`field`, else `attribute`) in a body being checked."""
+    return AliasChoices(AliasPath(owner, attribute), field or attribute)
+
+
+class AttemptResult(Out):
+    """One answer as marked, with the question's right answer, explanation and citations."""
+
+    # Read off a storage.models.MarkedAnswer: the marked answer and its question.
+
     item_id: str
     given: str
     correct: bool
-    answer: str
-    explanation: str
-    citations: list[Citation]
+    answer: str = Field("", validation_alias=read_off("question", "answer"))
+    explanation: str = Field("", validation_alias=read_off("question", "explanation"))
+    citations: list[Citation] = Field([], validation_alias=read_off("question", "citations"))
 
 
-class AttemptOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class AttemptOut(Out):
     id: str
     set_id: str
     correct: int
@@ -126,7 +151,7 @@ class AttemptOut(BaseModel):
     created_at: datetime
 
 
-class AttemptList(BaseModel):
+class AttemptList(Out):
     items: list[AttemptOut]
 
 
@@ -135,19 +160,21 @@ class ReviewIn(BaseModel):
     rating: Rating
 
 
-class CardOut(BaseModel):
+class CardOut(Out):
     """A flashcard with the asking student's schedule (`due` null: never reviewed)."""
 
-    id: str
-    set_id: str
-    term: str
-    definition: str
-    citations: list[Citation]
-    due: datetime | None
-    reviews: int
-    last_rating: Rating | None
+    # Read off a study.cards.StudentCard: the card's item and the student's schedule or None.
+
+    id: str = Field(validation_alias=read_off("item", "id"))
+    set_id: str = Field(validation_alias=read_off("item", "set_id"))
+    term: str = Field(validation_alias=read_off("item", "prompt", "term"))
+    definition: str = Field(validation_alias=read_off("item", "answer", "definition"))
+    citations: list[Citation] = Field(validation_alias=read_off("item", "citations"))
+    due: datetime | None = Field(None, validation_alias=read_off("schedule", "due"))
+    reviews: int = Field(0, validation_alias=read_off("schedule", "reviews"))
+    last_rating: Rating | None = Field(None, validation_alias=read_off("schedule", "last_rating"))
 
 
-class CardList(BaseModel):
+class CardList(Out):
     items: list[CardOut]
     due_now: int = Field(description="Cards due now (never reviewed included).")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -243,6 +243,25 @@ class StudySet(Base):
         order_by="StudyItem.position",
     )
     job: Mapped[Job | None] = relationship()
+    # The number of its items, where the query asks for it (`with_expression`).
+    items_count: Mapped[int | None] = query_expression()
+
+    # Its state is its build job's; a set whose job row is gone (an old one) is what it holds.
+    @property
+    def status(self) -> str:
+        return self.job.status if self.job is not None else "ready"
+
+    @property
+    def progress(self) -> float:
+        return self.job.progress if self.job is not None else 1.0
+
+    @property
+    def error(self) -> str | None:
+        return self.job.error if self.status == "failed" and self.job is not None else None
+
+    @property
+    def error_code(self) -> str | None:
+        return self.job.error_code if self.status == "failed" and self.job is not None else None
 
 
 class StudyItem(Base):
@@ -280,6 +299,31 @@ class QuizAttempt(Base):
     correct: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    study_set: Mapped[StudySet] = relationship()
+
+    @property
+    def score(self) -> float:
+        """correct / total, 0..1."""
+        return round(self.correct / self.total, 4) if self.total else 0.0
+
+    @property
+    def results(self) -> list[MarkedAnswer]:
+        """Each answer as marked, with the question it answered."""
+        questions = {item.id: item for item in self.study_set.items}
+        return [
+            MarkedAnswer(m["item_id"], m["given"], bool(m["correct"]), questions.get(m["item_id"]))
+            for m in self.answers
+        ]
+
+
+class MarkedAnswer(NamedTuple):
+    """A student's answer to one quiz question, marked; `question` None if it is gone."""
+
+    item_id: str
+    given: str
+    correct: bool
+    question: StudyItem | None
 
 
 class CardSchedule(Base):

@@ -1,17 +1,15 @@
 """The study tools' application layer: study sets, quiz attempts and flashcard reviews.
 
-Views call it with parsed input and serialise what it returns with the `api.study_schemas`
-models; it owns the rules: what scope a set may cover, who may delete it, that a quiz's answers
-stay hidden until the student has answered, how answers are marked and cards scheduled.
+Views call it with parsed input and serialise what it returns (rows, or a card with its
+schedule) with the `api.study_schemas` models, which also keep a quiz's answers out of the
+set until the student has answered; it owns the rules: what scope a set may cover, who may
+delete it, how answers are marked and cards scheduled.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker, with_expression
 
 from chatgepeto.errors import Conflict, InvalidInput
 from chatgepeto.ingestion.jobs import STUDY
@@ -27,6 +25,7 @@ from chatgepeto.storage.models import (
 )
 from chatgepeto.study import cards, grading
 from chatgepeto.study import scope as scopes
+from chatgepeto.study.cards import Deck, StudentCard
 
 QUIZ_KINDS = ("mcq", "short", "cloze")
 _TITLES = {"quiz": "Quiz", "flashcards": "Flashcards", "guide": "Study guide"}
@@ -40,7 +39,7 @@ class StudyService:
 
     def create(
         self, kind: str, scope: scopes.Scope, count: int, user_id: str | None
-    ) -> tuple[dict[str, Any], str]:
+    ) -> tuple[StudySet, str]:
         """Record a set and the job that builds it; returns the set and the job id to submit.
 
         The scope is checked first (NotFound, DocumentNotReady, EmptyRange, NoText): a bad
@@ -59,15 +58,16 @@ class StudyService:
                 page_to=scope.page_to,
                 title=_title(kind, document.filename if document else collection.name, scope),
                 requested=count,
-                job_id=job.id,
+                job=job,
                 user_id=user_id,
             )
             session.add(study_set)
             session.flush()
-            return self._view(study_set), job.id
+            study_set.items, study_set.items_count = [], 0
+            return study_set, job.id
 
-    def list(self, collection_id: str, kind: str | None) -> list[dict[str, Any]]:
-        """A collection's sets, newest first, without their items."""
+    def list(self, collection_id: str, kind: str | None) -> list[StudySet]:
+        """A collection's sets, newest first, with their item counts, not their items."""
         items = (
             select(func.count(StudyItem.id))
             .where(StudyItem.set_id == StudySet.id)
@@ -76,8 +76,8 @@ class StudyService:
         )
         # The set with its job in one statement (see `_get`).
         stmt = (
-            select(StudySet, items)
-            .options(joinedload(StudySet.job))
+            select(StudySet)
+            .options(joinedload(StudySet.job), with_expression(StudySet.items_count, items))
             .where(StudySet.collection_id == collection_id)
             .order_by(StudySet.created_at.desc(), StudySet.id.desc())
             .limit(200)
@@ -86,13 +86,14 @@ class StudyService:
             stmt = stmt.where(StudySet.kind == kind)
         with self.sessions() as session:
             get_or_404(session, Collection, collection_id)
-            rows = session.execute(stmt).all()
-            return [_summary(study_set, items) for study_set, items in rows]
+            return list(session.scalars(stmt).unique())
 
-    def get(self, set_id: str) -> dict[str, Any]:
-        """A set with its items; a quiz's answers and explanations left out."""
+    def get(self, set_id: str) -> StudySet:
+        """A set with its job and items."""
         with self.sessions() as session:
-            return self._view(self._get(session, set_id))
+            study_set = self._get(session, set_id)
+            study_set.items_count = len(study_set.items)
+            return study_set
 
     def delete(self, set_id: str, user_id: str | None, *, admin: bool) -> None:
         """Delete a set with its items, attempts and schedules (its creator or a teacher);
@@ -109,7 +110,7 @@ class StudyService:
 
     # -- quizzes ---------------------------------------------------------------------------------
 
-    def attempt(self, set_id: str, user_id: str, answers: list[tuple[str, str]]) -> dict[str, Any]:
+    def attempt(self, set_id: str, user_id: str, answers: list[tuple[str, str]]) -> QuizAttempt:
         """Mark a student's answers, store the attempt, and return it with the right answers.
 
         Unanswered questions count as wrong; an id that is not one of the quiz's questions is
@@ -134,7 +135,7 @@ class StudyService:
                 for item in questions.values()
             ]
             attempt = QuizAttempt(
-                set_id=set_id,
+                study_set=study_set,
                 user_id=user_id,
                 answers=marked,
                 correct=sum(m["correct"] for m in marked),
@@ -142,27 +143,27 @@ class StudyService:
             )
             session.add(attempt)
             session.flush()
-            return _attempt(attempt, questions)
+            return attempt
 
-    def attempts(self, set_id: str, user_id: str) -> list[dict[str, Any]]:
-        """The student's attempts at a quiz, newest first."""
+    def attempts(self, set_id: str, user_id: str) -> list[QuizAttempt]:
+        """The student's attempts at a quiz, newest first (each with its set's questions)."""
         with self.sessions() as session:
-            study_set = self._get(session, set_id)
-            questions = {i.id: i for i in study_set.items}
-            rows = session.scalars(
-                select(QuizAttempt)
-                .where(QuizAttempt.set_id == set_id, QuizAttempt.user_id == user_id)
-                .order_by(QuizAttempt.created_at.desc(), QuizAttempt.id.desc())
-                .limit(50)
+            self._get(session, set_id)
+            return list(
+                session.scalars(
+                    select(QuizAttempt)
+                    .options(joinedload(QuizAttempt.study_set).selectinload(StudySet.items))
+                    .where(QuizAttempt.set_id == set_id, QuizAttempt.user_id == user_id)
+                    .order_by(QuizAttempt.created_at.desc(), QuizAttempt.id.desc())
+                    .limit(50)
+                )
             )
-            return [_attempt(a, questions) for a in rows]
 
     # -- flashcards ------------------------------------------------------------------------------
 
-    def cards(self, set_id: str, user_id: str) -> dict[str, Any]:
+    def cards(self, set_id: str, user_id: str) -> Deck:
         """A deck's cards with the student's schedule: due ones first (new ones count as due),
         then by due date."""
-        now = datetime.now(UTC)
         with self.sessions() as session:
             study_set = self._get(session, set_id)
             schedules = {
@@ -173,12 +174,11 @@ class StudyService:
                     .where(StudyItem.set_id == set_id, CardSchedule.user_id == user_id)
                 )
             }
-            items = [_card(i, schedules.get(i.id)) for i in study_set.items if i.kind == "card"]
-        items.sort(key=lambda c: (c["due"] is not None and _aware(c["due"]) > now, _order(c)))
-        due = sum(c["due"] is None or _aware(c["due"]) <= now for c in items)
-        return {"items": items, "due_now": due}
+        return cards.deck(
+            [StudentCard(i, schedules.get(i.id)) for i in study_set.items if i.kind == "card"]
+        )
 
-    def review(self, item_id: str, user_id: str, rating: str) -> dict[str, Any]:
+    def review(self, item_id: str, user_id: str, rating: str) -> StudentCard:
         """Record a review of a card; returns the card with its next due time."""
         with session_scope(self.sessions) as session:
             item = session.get(StudyItem, item_id)
@@ -197,7 +197,7 @@ class StudyService:
             schedule.reviews = (schedule.reviews or 0) + 1
             schedule.last_rating = rating
             session.flush()
-            return _card(item, schedule)
+            return StudentCard(item, schedule)
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -218,19 +218,10 @@ class StudyService:
         study_set = self._get(session, set_id)
         if study_set.kind != kind:
             raise InvalidInput(f"Study set {set_id!r} is not a {_TITLES[kind].lower()}.")
-        status = _status(study_set)
+        status = study_set.status
         if status != "ready":
             raise Conflict(f"This {_TITLES[kind].lower()} is {status}: it has no questions yet.")
         return study_set
-
-    @staticmethod
-    def _view(study_set: StudySet) -> dict[str, Any]:
-        items = list(study_set.items)
-        hide = study_set.kind == "quiz"  # its answers come with an attempt
-        return {
-            **_summary(study_set, len(items)),
-            "items": [_item(i, hide=hide) for i in items],
-        }
 
 
 def _title(kind: str, source: str, scope: scopes.Scope) -> str:
@@ -238,94 +229,3 @@ def _title(kind: str, source: str, scope: scopes.Scope) -> str:
     if scope.page_from is not None or scope.page_to is not None:
         pages = f", p. {scope.page_from or 1}–{scope.page_to or '…'}"
     return f"{_TITLES[kind]}: {source}{pages}"[:300]
-
-
-def _status(study_set: StudySet) -> str:
-    job = study_set.job
-    if job is None:  # its job row is gone (an old set): what it holds is what it is
-        return "ready"
-    return job.status
-
-
-def _summary(study_set: StudySet, items: int) -> dict[str, Any]:
-    job = study_set.job
-    return {
-        "id": study_set.id,
-        "kind": study_set.kind,
-        "collection_id": study_set.collection_id,
-        "document_id": study_set.document_id,
-        "page_from": study_set.page_from,
-        "page_to": study_set.page_to,
-        "title": study_set.title,
-        "language": study_set.language,
-        "mode": study_set.mode,
-        "requested": study_set.requested,
-        "status": _status(study_set),
-        "progress": round(job.progress, 3) if job is not None else 1.0,
-        "error": job.error if job is not None and job.status == "failed" else None,
-        "error_code": job.error_code if job is not None and job.status == "failed" else None,
-        "job_id": study_set.job_id,
-        "items_count": items,
-        "created_at": study_set.created_at,
-    }
-
-
-def _item(item: StudyItem, *, hide: bool) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "position": item.position,
-        "kind": item.kind,
-        "prompt": item.prompt,
-        "answer": None if hide else item.answer,
-        "choices": list(item.choices or []),
-        "explanation": None if hide else item.explanation,
-        "citations": list(item.citations or []),
-    }
-
-
-def _attempt(attempt: QuizAttempt, questions: dict[str, StudyItem]) -> dict[str, Any]:
-    results = []
-    for marked in attempt.answers:
-        item = questions.get(marked["item_id"])
-        results.append(
-            {
-                "item_id": marked["item_id"],
-                "given": marked["given"],
-                "correct": bool(marked["correct"]),
-                "answer": item.answer if item else "",
-                "explanation": item.explanation if item else "",
-                "citations": list(item.citations or []) if item else [],
-            }
-        )
-    return {
-        "id": attempt.id,
-        "set_id": attempt.set_id,
-        "correct": attempt.correct,
-        "total": attempt.total,
-        "score": round(attempt.correct / attempt.total, 4) if attempt.total else 0.0,
-        "results": results,
-        "created_at": attempt.created_at,
-    }
-
-
-def _card(item: StudyItem, schedule: CardSchedule | None) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "set_id": item.set_id,
-        "term": item.prompt,
-        "definition": item.answer,
-        "citations": list(item.citations or []),
-        "due": schedule.due if schedule is not None else None,
-        "reviews": schedule.reviews if schedule is not None else 0,
-        "last_rating": schedule.last_rating if schedule is not None else None,
-        "position": item.position,
-    }
-
-
-def _aware(stamp: datetime) -> datetime:
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-
-
-def _order(card: dict[str, Any]) -> tuple[datetime, int]:
-    due = _aware(card["due"]) if card["due"] is not None else datetime.min.replace(tzinfo=UTC)
-    return due, card["position"]

@@ -641,15 +641,27 @@ export interface components {
             /** Total */
             total: number;
         };
-        /** AttemptResult */
+        /**
+         * AttemptResult
+         * @description One answer as marked, with the question's right answer, explanation and citations.
+         */
         AttemptResult: {
-            /** Answer */
+            /**
+             * Answer
+             * @default
+             */
             answer: string;
-            /** Citations */
+            /**
+             * Citations
+             * @default []
+             */
             citations: components["schemas"]["Citation"][];
             /** Correct */
             correct: boolean;
-            /** Explanation */
+            /**
+             * Explanation
+             * @default
+             */
             explanation: string;
             /** Given */
             given: string;
@@ -675,13 +687,22 @@ export interface components {
             citations: components["schemas"]["Citation"][];
             /** Definition */
             definition: string;
-            /** Due */
+            /**
+             * Due
+             * @default null
+             */
             due: string | null;
             /** Id */
             id: string;
-            /** Last Rating */
+            /**
+             * Last Rating
+             * @default null
+             */
             last_rating: ("again" | "hard" | "good" | "easy") | null;
-            /** Reviews */
+            /**
+             * Reviews
+             * @default 0
+             */
             reviews: number;
             /** Set Id */
             set_id: string;
@@ -1148,7 +1169,10 @@ export interface components {
             /** Title */
             title: string;
         };
-        /** StudySetSummary */
+        /**
+         * StudySetSummary
+         * @description A set as listed: its scope, and its build job's status, progress and error.
+         */
         StudySetSummary: {
             /** Collection Id */
             collection_id: string;
