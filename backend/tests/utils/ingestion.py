@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from chatgepeto.ingestion.uploads import register_local_file
+from chatgepeto.ingestion.uploads import register_files, stage_file
 from chatgepeto.storage.db import session_scope
 from chatgepeto.storage.models import Collection
 
@@ -20,5 +20,7 @@ def queue_pdf(svc: Any, folder: Path, pages: list[str]) -> tuple[str, str, str]:
         session.add(collection)
         session.flush()
         collection_id = collection.id
-    items, jobs = register_local_file(svc.sessions, svc.files, collection_id, pdf, 10 * 1024 * 1024)
-    return collection_id, items[0]["id"], jobs[0]
+    with pdf.open("rb") as fh:
+        staged = stage_file(fh, pdf.name, folder, 10 * 1024 * 1024)
+    items, jobs = register_files(svc.sessions, svc.files, collection_id, [staged])
+    return collection_id, items[0].document.id, jobs[0]

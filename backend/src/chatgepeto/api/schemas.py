@@ -9,6 +9,7 @@ from flask_openapi3 import FileStorage
 from pydantic import (
     AfterValidator,
     AliasChoices,
+    AliasPath,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -38,6 +39,13 @@ class Out(BaseModel):
     model_config = ConfigDict(
         from_attributes=True, json_schema_serialization_defaults_required=True
     )
+
+
+def read_off(owner: str, attribute: str, field: str | None = None) -> AliasChoices:
+    """Where a field is read: `owner.attribute` of what the application layer returns (a row
+    inside a pair), or the field's own name (`field`, else `attribute`) in a body being
+    checked."""
+    return AliasChoices(AliasPath(owner, attribute), field or attribute)
 
 
 class ErrorBody(Out):
@@ -119,9 +127,10 @@ class DocumentListQuery(BaseModel):
 
 
 class UploadItem(Out):
-    id: str
-    filename: str
-    status: str
+    # Read off an ingestion.uploads.Registered: the document, its job, whether a duplicate.
+    id: str = Field(validation_alias=read_off("document", "id"))
+    filename: str = Field(validation_alias=read_off("document", "filename"))
+    status: str = Field(validation_alias=read_off("document", "status"))
     job_id: str | None
     duplicate: bool = False
 

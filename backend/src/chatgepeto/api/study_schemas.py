@@ -11,8 +11,6 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
-    AliasChoices,
-    AliasPath,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from chatgepeto.api.schemas import Citation, Out, Progress
+from chatgepeto.api.schemas import Citation, Out, Progress, read_off
 
 StudyKind = Literal["quiz", "flashcards", "guide"]
 ItemKind = Literal["mcq", "short", "cloze", "card", "topic"]
@@ -120,12 +118,6 @@ class AttemptAnswer(BaseModel):
 class AttemptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     answers: list[AttemptAnswer] = Field(max_length=100)
-
-
-def read_off(owner: str, attribute: str, field: str | None = None) -> AliasChoices:
-    """Where a field is read: `owner.attribute` of what the service returns, or the field's
-    own name (`field`, else `attribute`) in a body being checked."""
-    return AliasChoices(AliasPath(owner, attribute), field or attribute)
 
 
 class AttemptResult(Out):

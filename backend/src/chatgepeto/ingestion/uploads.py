@@ -10,7 +10,7 @@ import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -58,26 +58,35 @@ def stage_file(stream: BinaryIO, filename: str | None, folder: Path, limit: int)
     return StagedFile(name, target, size, digest.hexdigest(), content_type)
 
 
+class Registered(NamedTuple):
+    """One file of an upload once registered: its document, the job that ingests it (the
+    last one, for a duplicate left as it is), and whether the content was there already."""
+
+    document: Document
+    job_id: str | None
+    duplicate: bool
+
+
 def register_files(
     sessions: sessionmaker[Session],
     files: FileStore,
     collection_id: str,
     staged: list[StagedFile],
-) -> tuple[list[dict[str, Any]], list[str]]:
+) -> tuple[list[Registered], list[str]]:
     """Create documents and jobs for new content; report duplicates as they are.
 
     Returns the upload items and the ids of the jobs to run. A file whose earlier upload
     failed is queued again.
     """
-    items: list[dict[str, Any]] = []
+    items: list[Registered] = []
     new_jobs: list[str] = []
     saved_keys: list[str] = []
     try:
         with session_scope(sessions) as session:
-            seen: dict[str, dict[str, Any]] = {}
+            seen: dict[str, Registered] = {}
             for file in staged:
                 if file.sha256 in seen:  # the same bytes twice in one request
-                    items.append({**seen[file.sha256], "duplicate": True})
+                    items.append(seen[file.sha256]._replace(duplicate=True))
                     continue
                 existing = session.scalar(
                     select(Document).where(
@@ -91,7 +100,7 @@ def register_files(
                         .order_by(Job.created_at.desc())
                         .limit(1)
                     )
-                    item = _item(existing, last_job, duplicate=True)
+                    item = Registered(existing, last_job, duplicate=True)
                 elif existing is not None:
                     existing.status, existing.progress, existing.error = "queued", 0.0, None
                     existing.error_code = None
@@ -99,7 +108,7 @@ def register_files(
                     session.add(job)
                     session.flush()
                     new_jobs.append(job.id)
-                    item = _item(existing, job.id, duplicate=True)
+                    item = Registered(existing, job.id, duplicate=True)
                 else:
                     document = Document(
                         collection_id=collection_id,
@@ -119,7 +128,7 @@ def register_files(
                     session.add(job)
                     session.flush()
                     new_jobs.append(job.id)
-                    item = _item(document, job.id, duplicate=False)
+                    item = Registered(document, job.id, duplicate=False)
                 seen[file.sha256] = item
                 items.append(item)
     except BaseException:
@@ -127,27 +136,3 @@ def register_files(
             files.delete(key)
         raise
     return items, new_jobs
-
-
-def register_local_file(
-    sessions: sessionmaker[Session],
-    files: FileStore,
-    collection_id: str,
-    path: Path,
-    max_bytes: int,
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """Stage a file from disk as an upload is staged and register it (CLI, evaluation,
-    benchmarks): the upload items and the ids of the jobs to run, as `register_files`."""
-    with tempfile.TemporaryDirectory() as tmp, path.open("rb") as fh:
-        staged = stage_file(fh, path.name, Path(tmp), max_bytes)
-        return register_files(sessions, files, collection_id, [staged])
-
-
-def _item(document: Document, job_id: str | None, *, duplicate: bool) -> dict[str, Any]:
-    return {
-        "id": document.id,
-        "filename": document.filename,
-        "status": document.status,
-        "job_id": job_id,
-        "duplicate": duplicate,
-    }

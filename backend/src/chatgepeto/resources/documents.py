@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,7 +17,7 @@ from chatgepeto.ingestion.chunk_rows import store_chunks
 from chatgepeto.ingestion.chunking import ChunkRecord
 from chatgepeto.ingestion.jobs import JobRunner
 from chatgepeto.ingestion.pipeline import Ingestor
-from chatgepeto.ingestion.uploads import register_files, stage_file
+from chatgepeto.ingestion.uploads import Registered, register_files, stage_file
 from chatgepeto.resources.collections import require_collection
 from chatgepeto.retrieval.vectorstore import VectorIndex
 from chatgepeto.storage.db import session_scope
@@ -104,7 +104,7 @@ class Documents:
 
     def upload(
         self, collection_id: str, uploads: Sequence[Upload]
-    ) -> tuple[list[dict[str, Any]], bool]:
+    ) -> tuple[list[Registered], bool]:
         """Store the files as documents of the collection and queue their ingestion.
 
         Every file is checked first (size, type, content); if any is refused, nothing is
@@ -146,7 +146,7 @@ class Documents:
             items, new_jobs = register_files(self.sessions, self.files, collection_id, [staged])
         for job_id in new_jobs:
             self.ingestor.run_job(job_id, on_progress=on_progress)
-        return LocalIngest(self.get(items[0]["id"]), bool(new_jobs))
+        return LocalIngest(self.get(items[0].document.id), bool(new_jobs))
 
     def list(self, collection_id: str, ids: Sequence[str] | None = None) -> list[Document]:
         """A collection's documents, newest first; with `ids`, only those of them."""
