@@ -26,6 +26,7 @@ from rq import Queue
 from rq.executions import Execution
 from rq.job import Job as RQJob
 from rq.job import JobStatus
+from rq.worker import Worker as RQWorker
 
 from chatgepeto.settings import Settings
 from chatgepeto.storage.models import Chunk
@@ -137,6 +138,8 @@ class Worker:
         try:
             code = self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGUSR1)  # every thread's stack, into the log
+            time.sleep(1)
             self.kill()
             raise AssertionError(f"worker did not stop in {timeout} s:\n{self.log}") from None
         finally:
@@ -556,7 +559,16 @@ def test_a_cold_shutdown_requeues_the_job(make_app, queue_settings, start_worker
         (worker,),
     )
     worker.process.send_signal(signal.SIGTERM)
-    time.sleep(1.5)  # a second signal, not a duplicate of the first
+    # The second signal once the first is taken (RQ records when) and past RQ's 1-s window
+    # for duplicates: sent on a clock alone, both could land in that window on a busy machine,
+    # and the cold shutdown would be ignored.
+    wait_until(
+        lambda: any(w.shutdown_requested_date for w in RQWorker.all(queue=rq_queue(settings))),
+        60,
+        "warm shutdown taken",
+        (worker,),
+    )
+    time.sleep(1.2)
     worker.process.send_signal(signal.SIGTERM)  # cold shutdown: the job is interrupted
     worker.process.wait(timeout=60)
     job = client.get(job_url).get_json()

@@ -47,6 +47,9 @@ _EXIT_MEMORY = 86
 # is killed by its CPU limit first), however loaded the machine.
 _STALL_FACTOR = 5
 _MIN_STALL_SECONDS = 60.0
+# The parent's wait for the child ends this often, so that a signal handler can run (Python
+# runs them in the main thread only, between waits; a worker's main thread runs its jobs).
+_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ class _Child:
             raise self._death() from None
         while True:
             try:
-                if not self.conn.poll(stall):
+                if not self._poll(stall):
                     log.error("parser_stalled", pid=self.pid, seconds=stall)
                     self.stop()
                     raise LimitExceeded("cpu")
@@ -145,6 +148,14 @@ class _Child:
             killed.killed = True
             return killed
         return ParserStopped(f"The document reader process stopped (exit status {code}).")
+
+    def _poll(self, seconds: float) -> bool:
+        """Whether the child sent something within `seconds`, asked in short waits."""
+        deadline = time.monotonic() + seconds
+        while not self.conn.poll(min(_POLL_SECONDS, max(0.0, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline:
+                return False
+        return True
 
     def stop(self) -> None:
         if self.process.is_alive():

@@ -22,6 +22,9 @@ RQ forks its scheduler from the worker; killed with SIGKILL, the worker could no
 the orphan lived on (holding the scheduler lock and a copy of the models' memory). Every child
 the worker forks now gets SIGTERM when the worker dies (Linux's PR_SET_PDEATHSIG).
 
+A worker that will not stop can be asked where it is: SIGUSR1 prints every thread's stack to
+its log (faulthandler) and it carries on.
+
 Metrics: the worker serves Prometheus on WORKER_METRICS_PORT (/metrics): ingestion runs by
 outcome, seconds per page, and the queue's depth (queued, started, scheduled, failed jobs)
 read from Redis at each scrape.
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import faulthandler
 import os
 import signal
 import threading
@@ -159,6 +163,18 @@ class IngestWorker(SimpleWorker):
         # Should RQ's own registry cleanup find an abandoned job first, the SQL row follows.
         self.push_exc_handler(self._abandoned_found_by_rq)
 
+    def subscribe(self) -> None:
+        """RQ's, with the listening thread's wait at 1 s, not 60: at shutdown RQ unsubscribes,
+        then redis-py's `stop()` waits for that thread to end, and one that took the
+        unsubscribe reply before the stop goes back to waiting for a subscription — for the
+        whole wait. A worker then stayed up to a minute after its last job (worker.log:
+        `join` in `PubSubWorkerThread.stop`)."""
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
+
     def get_heartbeat_ttl(self, job: RQJob) -> int:
         """How far ahead a running job's entry is kept: 3 beats (RQ: job timeout + 60 s)."""
         return self.lease_seconds
@@ -261,6 +277,7 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
     settings = settings.model_copy(update={"jobs": jobs})
     # RQ's scheduler is forked from this process: it must not outlive it (a kill -9).
     os.register_at_fork(after_in_child=_die_with_parent)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     services = build_services(settings)
     runner = services.jobs
     assert isinstance(runner, RQJobRunner)

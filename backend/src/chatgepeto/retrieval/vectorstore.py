@@ -32,6 +32,11 @@ FIRST_SLICE = 4
 # What is left when the document ends is cut into pieces (at least one per ingestion thread)
 # from this many chunks on, so its models embed it on every core instead of one core per model.
 SPLIT_TAIL_FROM = 8
+# The waits of the thread that runs an ingestion end this often: Python runs a signal handler
+# in the main thread only, when it is back from a wait, and a worker's main thread runs its
+# jobs (a SIGTERM the kernel hands to a pool thread is acted on within this, not when every
+# vector of the document is written).
+WAIT_SLICE_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -335,10 +340,12 @@ class VectorWriter:
                 self._submit(size)
             remaining: set[Future[int]] = set(self._futures)
             while remaining:
-                finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+                finished, remaining = wait(
+                    remaining, timeout=WAIT_SLICE_SECONDS, return_when=FIRST_COMPLETED
+                )
                 for future in finished:
                     future.result()
-                if on_progress is not None:
+                if finished and on_progress is not None:
                     on_progress(self.done, self.submitted)
         except BaseException:
             self.abort()
@@ -348,7 +355,8 @@ class VectorWriter:
         """Cancel the tasks not started and wait for the running ones."""
         for future in self._futures:
             future.cancel()
-        wait(self._futures)
+        while wait(self._futures, timeout=WAIT_SLICE_SECONDS).not_done:
+            pass
         self._ids.clear()
         self._texts.clear()
         self._metadatas.clear()
