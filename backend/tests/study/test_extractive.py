@@ -7,6 +7,7 @@ import re
 import pytest
 
 from chatgepeto.retrieval.lexical import fold
+from chatgepeto.study import extractive
 from chatgepeto.study.drafts import Passage
 from chatgepeto.study.extractive import BLANK, build_cards, build_guide, build_quiz
 
@@ -157,6 +158,55 @@ def test_no_question_from_a_heading_reference_or_page_number(pt: list[Passage]) 
         assert not re.match(r"\d", q.quote)
         assert "Células e energia" not in q.quote and "Respiração celular\n" not in q.quote
         assert len(q.quote) >= 40
+
+
+# A page whose sentences point back ("Esse processo", "Tal processo") and name a key phrase
+# ("função de custo") whose head word is also a key term on its own.
+POINTING_PAGE = (
+    "5 Fotossíntese e respiração\n\n"
+    "O processo de fotossíntese transforma a luz em energia química nas folhas das plantas. "
+    "Esse processo depende da clorofila presente nos cloroplastos das células vegetais. "
+    "Tal processo também libera oxigênio para a atmosfera durante o dia inteiro. "
+    "A função de custo mede o erro de cada previsão feita pelo modelo nas amostras. "
+    "Uma função de custo pequena indica que o modelo acerta a maior parte das amostras. "
+    "Cada função de custo é minimizada pelo algoritmo durante o treinamento do modelo.\n\n5"
+)
+POINTERS = {"tal", "esse", "essa", "este", "esta", "such", "this", "these"}
+
+
+def _word_before_blank(question: str) -> str:
+    return fold(question.split(BLANK)[0].split()[-1])
+
+
+def _head_blanks(quiz: list) -> list[str]:
+    """Questions whose one-word answer is cut out of a longer key phrase of the page."""
+    phrases = ("celulas vegetais", "funcao de custo", "celulas filhas")
+    return [
+        q.question
+        for q in quiz
+        if " " not in q.answer
+        and any(fold(q.quote).find(p) >= 0 and fold(q.answer) in p.split() for p in phrases)
+    ]
+
+
+def test_no_blank_is_what_a_word_before_it_points_back_to(monkeypatch) -> None:
+    material = passages([*PT_PAGES[:4], POINTING_PAGE, PT_PAGES[4]], "pt")
+    quiz = build_quiz(material, 30)
+    assert quiz and not [q.question for q in quiz if _word_before_blank(q.question) in POINTERS]
+    # The page does hold such a question without the rule ("Tal _____ também libera…").
+    monkeypatch.setattr(extractive, "_refers_back", lambda text, start: False)
+    loose = build_quiz(material, 30)
+    assert [q for q in loose if _word_before_blank(q.question) in POINTERS]
+
+
+def test_a_key_phrase_is_blanked_whole_not_its_head_word(monkeypatch) -> None:
+    material = passages([*PT_PAGES[:4], POINTING_PAGE, PT_PAGES[4]], "pt")
+    quiz = build_quiz(material, 30)
+    assert quiz and _head_blanks(quiz) == []
+    assert any(fold(q.answer) == "funcao de custo" for q in quiz)
+    # Without the rule, "das _____ vegetais" asks for "células" alone.
+    monkeypatch.setattr(extractive, "_head_of_a_longer_term", lambda *args: False)
+    assert _head_blanks(build_quiz(material, 30))
 
 
 def test_returns_fewer_questions_rather_than_bad_ones(pt: list[Passage]) -> None:

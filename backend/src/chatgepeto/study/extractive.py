@@ -143,6 +143,10 @@ def _clozes(doc: Document, wider: Document | None = None) -> list[_Cloze]:
             answer = text[match.start() : match.end()]
             if _cuts_a_name(text, match.start(), match.end()):
                 continue
+            if _refers_back(text, match.start()):
+                continue
+            if _head_of_a_longer_term(text, match, term, terms):
+                continue
             if find_term(text[: match.start()] + " " + text[match.end() :], term.text):
                 continue  # written again in the sentence, it would give itself away
             rest = len(span.flat) - len(answer)
@@ -183,6 +187,39 @@ _LABELS = frozenset(
         "cuidado lembrete true false prose poetry"
     )
 )
+
+
+# "tal ___", "esse ___", "such ___": the blank is what an earlier sentence named, and the
+# sentence alone cannot tell it ("Podemos modelar tal _____ como uma tarefa de otimização").
+_POINTERS = frozenset(
+    str.split(
+        "tal tais este esta estes estas esse essa esses essas aquele aquela aqueles aquelas "
+        "mesmo mesma mesmos mesmas such this these those same"
+    )
+)
+
+
+def _refers_back(text: str, start: int) -> bool:
+    """Whether the word just before the blank points back to another sentence."""
+    before = re.findall(r"[^\W\d_]+", text[:start])[-1:]
+    return bool(before) and fold(before[0]) in _POINTERS
+
+
+def _head_of_a_longer_term(
+    text: str, match: re.Match[str], term: KeyTerm, terms: Sequence[KeyTerm]
+) -> bool:
+    """Whether a one-word term is here the head of a longer key term ("função" of "função de
+    custo", "algoritmo" of "algoritmo do k-médias"): the longer one is the point, and the
+    word alone is a guess between generic nouns."""
+    if " " in term.text:
+        return False
+    for other in terms:
+        if " " not in other.text or term.text.lower() not in other.text.lower():
+            continue
+        longer = find_term(text, other.text)
+        if longer is not None and longer.start() <= match.start() < longer.end():
+            return True
+    return False
 
 
 def _cuts_a_name(text: str, start: int, end: int) -> bool:

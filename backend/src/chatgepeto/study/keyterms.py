@@ -105,7 +105,9 @@ _FILLER = _word_set(
     "próximos next previous anterior anteriores intuito ideia ideias complexo complexos "
     "complexa complexas idea ideas complex pois porém contudo todavia embora apenas sempre "
     "somente quase cerca devido através sobre often always only just even still necessário "
-    "necessária necessários necessárias possível necessary chamado chamada chamados called"
+    "necessária necessários necessárias possível necessary chamado chamada chamados called "
+    "durante contra desde após antes depois também pouco onde dentro fora junto além enquanto "
+    "during against since after before within without whereas"
 )
 
 
