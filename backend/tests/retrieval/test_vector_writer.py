@@ -99,35 +99,10 @@ def test_adding_after_a_failure_raises_at_once(tmp_path):
         pytest.fail("the failure never surfaced")
 
 
-def test_an_english_only_model_embeds_the_english_chunks_only(tmp_path):
-    """MiniLM's scores count for English question and passage only (the fusion's language
-    pairs): its vectors of Portuguese chunks were work for nothing."""
-    multilingual, minilm = Encoder(), Encoder()
-    index = _index(tmp_path, {"multilingual": multilingual, "minilm-int8": minilm})
-    ids, texts, metadatas = _chunks(10)
-    languages = ["pt", "en"] * 5
-    progress: list[tuple[int, int]] = []
-    with index.writer("col") as writer:
-        for i in range(0, 10, 3):
-            writer.add(ids[i : i + 3], texts[i : i + 3], metadatas[i : i + 3], languages[i : i + 3])
-        writer.finish(lambda done, total: progress.append((done, total)))
-    assert progress[-1] == (15, 15)
-    assert index.count("col", "multilingual") == 10
-    stored = index.collection("col", "minilm-int8").get(include=[])["ids"]
-    assert sorted(stored) == sorted(ids[1::2])  # the English ones
-    # A slice with no English chunk is no task for it at all.
-    with index.writer("pt-only") as writer:
-        writer.add(ids[:4], texts[:4], metadatas[:4], ["pt"] * 4)
-    assert index.count("pt-only", "minilm-int8") == 0
-    assert index.count("pt-only", "multilingual") == 4
-
-
 def test_mismatched_lengths_are_refused(tmp_path):
     index = _index(tmp_path, {"a": Encoder()})
     with pytest.raises(ValueError, match="same length"), index.writer("col") as writer:
         writer.add(["x"], ["a", "b"], [{}])
-    with pytest.raises(ValueError, match="one entry per chunk"), index.writer("col") as writer:
-        writer.add(["x"], ["a"], [{}], ["pt", "en"])
 
 
 def test_a_client_opened_with_chromas_defaults_shares_ours(tmp_path, monkeypatch):

@@ -20,10 +20,9 @@ from chatgepeto.storage.models import Chunk
 from chatgepeto.storage.versions import bump_index_version
 
 
-def lexical_fields(text: str, language: str | None = None) -> tuple[str, str]:
-    """A chunk's language (detected unless given) and its BM25 terms, space-separated, as
-    they are stored."""
-    language = language or detect_language(text)
+def lexical_fields(text: str) -> tuple[str, str]:
+    """A chunk's language and its BM25 terms, space-separated, as they are stored."""
+    language = detect_language(text)
     return language, " ".join(analyze(text, language))
 
 

@@ -31,7 +31,6 @@ from chatgepeto.ingestion.chunking import Chunker, ChunkRecord
 from chatgepeto.ingestion.filetypes import PDF
 from chatgepeto.ingestion.loaders import DocumentError, Page, iter_pages
 from chatgepeto.ingestion.reader_process import ParseLimits
-from chatgepeto.ingestion.text import detect_language
 from chatgepeto.observability.logging import get_logger
 from chatgepeto.observability.metrics import (
     INGESTED_CHUNKS,
@@ -400,20 +399,14 @@ class Ingestor:
                 if lost.is_set():
                     raise LeaseLost(job_id)
                 new = chunker.add(page)
-                # Each chunk's language decides which models embed it (an English-only one
-                # embeds English chunks only: retrieval.embeddings.embeds).
-                languages = [detect_language(r.text) for r in new]
                 writer.add(
                     [r.id for r in new],
                     [r.text for r in new],
                     [chunk_metadata(r.document_id, r.filename, r.page, r.chunk_index) for r in new],
-                    languages,
                 )
                 records.extend(new)
                 # Worked out here, while the encoders run, rather than after them.
-                lexical.extend(
-                    lexical_fields(r.text, lang) for r, lang in zip(new, languages, strict=True)
-                )
+                lexical.extend(lexical_fields(r.text) for r in new)
                 last_page = page.number if page.number is not None else last_page
                 progress(writer.done, writer.submitted)
             if not records:

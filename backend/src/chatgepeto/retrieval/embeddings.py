@@ -305,13 +305,6 @@ def slug_model(slug: str) -> str:
     return slug.removesuffix(f"-{INT8_SLUG_SUFFIX}")
 
 
-def embeds(model: str, language: str) -> bool:
-    """Whether `model` (a name or an index slug) embeds passages in `language`: an
-    English-only model embeds English ones only, the only ones the fusion weighs it for
-    (retrieval/hybrid.py)."""
-    return slug_model(model) not in ENGLISH_ONLY or language == "en"
-
-
 def model_source(name: str) -> Path | str:
     """Where a sentence-transformers model is read from: the wheel's folder for MiniLM, a
     local path, or a hub name (served from the local hub cache: no download at run time)."""

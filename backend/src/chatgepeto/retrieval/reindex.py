@@ -17,7 +17,6 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from chatgepeto.retrieval.embeddings import embeds
 from chatgepeto.retrieval.vectorstore import VectorIndex, chunk_metadata
 from chatgepeto.storage.models import Chunk, Collection, Document
 
@@ -48,8 +47,7 @@ def reindex(
     batch_size: int | None = None,
     on_progress: Callable[[str, str, int, int], None] | None = None,
 ) -> list[ReindexResult]:
-    """Embed, with every configured model, the chunks its vector collection lacks (of the
-    languages it embeds: `embeds`).
+    """Embed, with every configured model, the chunks its vector collection lacks.
 
     For one collection, or every collection when `collection_id` is None. Chunks are those of
     documents that finished ingestion (SQL); vectors of other ids are left alone (a document
@@ -67,14 +65,14 @@ def reindex(
     results: list[ReindexResult] = []
     for cid in collection_ids:
         with sessions() as session:
-            rows = session.execute(
-                select(Chunk.id, Chunk.language)
-                .where(Chunk.collection_id == cid)
-                .order_by(Chunk.document_id, Chunk.chunk_index)
-            ).all()
+            chunk_ids = list(
+                session.scalars(
+                    select(Chunk.id)
+                    .where(Chunk.collection_id == cid)
+                    .order_by(Chunk.document_id, Chunk.chunk_index)
+                )
+            )
         for model in vectors.models:
-            # The chunks this model embeds (an English-only one: the English ones).
-            chunk_ids = [chunk_id for chunk_id, language in rows if embeds(model, language)]
             present = _vector_ids(vectors, cid, model) if chunk_ids else set()
             missing = [chunk_id for chunk_id in chunk_ids if chunk_id not in present]
             embedded = 0

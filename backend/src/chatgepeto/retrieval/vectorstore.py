@@ -22,7 +22,6 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from chatgepeto.retrieval.embeddings import embeds
 from chatgepeto.settings import CHROMA_DEFAULTS, set_library_environment
 
 # A document's first slices: its vectors start after the first page or two are read, not after
@@ -309,7 +308,6 @@ class VectorWriter:
         self._ids: list[str] = []
         self._texts: list[str] = []
         self._metadatas: list[dict[str, Any]] = []
-        self._languages: list[str | None] = []
         self._futures: list[Future[int]] = []
         self._lock = threading.Lock()
         self._done = 0
@@ -323,23 +321,15 @@ class VectorWriter:
             return self._done
 
     def add(
-        self,
-        ids: Sequence[str],
-        texts: Sequence[str],
-        metadatas: Sequence[dict[str, Any]],
-        languages: Sequence[str] | None = None,
+        self, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]]
     ) -> None:
-        """Queue chunks; raises at once if an earlier task failed. With their `languages`,
-        each chunk is embedded only by the models that embed its language (`embeds`)."""
+        """Queue chunks; raises at once if an earlier task failed."""
         if not len(ids) == len(texts) == len(metadatas):
             raise ValueError("ids, texts and metadatas must have the same length")
-        if languages is not None and len(languages) != len(ids):
-            raise ValueError("languages must have one entry per chunk")
         self._raise_failure()
         self._ids.extend(ids)
         self._texts.extend(texts)
         self._metadatas.extend(metadatas)
-        self._languages.extend(languages if languages is not None else [None] * len(ids))
         while len(self._ids) >= next_slice(self._sent, self._slice_size):
             self._submit(next_slice(self._sent, self._slice_size))
 
@@ -370,7 +360,6 @@ class VectorWriter:
         self._ids.clear()
         self._texts.clear()
         self._metadatas.clear()
-        self._languages.clear()
 
     def __enter__(self) -> VectorWriter:
         return self
@@ -388,27 +377,18 @@ class VectorWriter:
 
     def _submit(self, n: int) -> None:
         ids, texts, metadatas = self._ids[:n], self._texts[:n], self._metadatas[:n]
-        languages = self._languages[:n]
-        del self._ids[:n], self._texts[:n], self._metadatas[:n], self._languages[:n]
+        del self._ids[:n], self._texts[:n], self._metadatas[:n]
         self._sent += n
         cost = self._index.seconds_per_chunk
         # Slowest first (sorted() keeps the configured order among models not yet timed).
         models = sorted(self._collections.items(), key=lambda item: -cost.get(item[0], 0.0))
         for model, collection in models:
-            keep = [i for i, lang in enumerate(languages) if lang is None or embeds(model, lang)]
-            if not keep:
-                continue
             future = self._index._ingest_pool.submit(
-                self._index._write,
-                model,
-                collection,
-                [ids[i] for i in keep],
-                [texts[i] for i in keep],
-                [metadatas[i] for i in keep],
+                self._index._write, model, collection, ids, texts, metadatas
             )
             future.add_done_callback(self._count)
             self._futures.append(future)
-            self.submitted += len(keep)
+            self.submitted += len(ids)
 
     def _count(self, future: Future[int]) -> None:
         if future.cancelled():
