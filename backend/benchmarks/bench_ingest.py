@@ -1,7 +1,7 @@
 """Benchmark: PDF ingestion, the product's pipeline against the LangChain tutorial baseline.
 
 For each PDF at the top level of --docs, times ingestion end to end through the product's own
-path (stage_file + register_files + Ingestor.run_job, the path of an upload and of
+path (Documents.ingest_local: an upload's checks and registration, then Ingestor.run_job, as
 `chatgepeto ingest`, with services from build_services on a fresh data folder) and through
 benchmarks/baseline.py (PyPDFLoader + RecursiveCharacterTextSplitter + HuggingFaceEmbeddings
 all-MiniLM-L6-v2 + Chroma.from_documents). Runs alternate (project then baseline, then the
