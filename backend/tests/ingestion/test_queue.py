@@ -169,6 +169,18 @@ def start_worker(tmp_path) -> Iterator[Callable[..., Worker]]:
         worker._reap()
 
 
+def finished_in_rq(settings: Settings, job_id: str, worker: Worker) -> RQJob:
+    """The RQ job once RQ has recorded it finished: our SQL row says `ready` first (the task
+    commits it), RQ marks its own job a moment later, after the task returns."""
+    wait_until(
+        lambda: rq_queue(settings).fetch_job(job_id).get_status() == JobStatus.FINISHED,
+        30,
+        "RQ records the job finished",
+        (worker,),
+    )
+    return rq_queue(settings).fetch_job(job_id)
+
+
 def wait_until(
     check: Callable[[], Any], timeout: float, what: str, workers: tuple[Worker, ...] = ()
 ) -> Any:
@@ -348,8 +360,8 @@ def test_a_worker_ingests_an_upload(make_app, queue_settings, start_worker, biol
     assert document["chunks"] >= 3 and document["pages"] == 3
     job = client.get(f"/api/jobs/{item['job_id']}").get_json()
     assert job["status"] == "ready" and job["attempts"] == 1 and job["error"] is None
-    rq_job = rq_queue(settings).fetch_job(item["job_id"])
-    assert rq_job.get_status() == JobStatus.FINISHED and rq_job.return_value() == "ready"
+    rq_job = finished_in_rq(settings, item["job_id"], worker)
+    assert rq_job.return_value() == "ready"
     assert worker.stop() == 0
     assert sorted(chroma_ids(settings, collection_id, item["id"])) == sorted(
         sql_chunk_ids(app, item["id"])
@@ -376,9 +388,9 @@ def test_a_worker_builds_a_study_set_from_the_same_queue(
     )
     guide = client.get(f"/api/study/sets/{created['id']}").get_json()
     assert guide["items"] and guide["mode"] == "extractive"
-    rq_job = rq_queue(settings).fetch_job(created["job_id"])
+    rq_job = finished_in_rq(settings, created["job_id"], worker)
     assert rq_job.func_name == "chatgepeto.ingestion.tasks.build_study"
-    assert rq_job.get_status() == JobStatus.FINISHED and rq_job.return_value() == "ready"
+    assert rq_job.return_value() == "ready"
     assert worker.stop() == 0
 
 
