@@ -11,6 +11,10 @@ import { ARTIFACTS } from "./stack";
 
 /** axe-core's WCAG 2 A/AA rules on the current screen: no serious or critical violation. */
 export async function checkAccessibility(target: Page, name: string): Promise<void> {
+  // A soft navigation (the chat moves to its conversation's URL once an answer is done)
+  // renders the head again: the rules run on the settled page, as a person sees it, not in
+  // the moment its <title> is being replaced (axe once caught that moment: document-title).
+  await target.waitForFunction(() => document.title.trim().length > 0, undefined, { timeout: 10_000 });
   const results = await new AxeBuilder({ page: target })
     .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
     .analyze();
