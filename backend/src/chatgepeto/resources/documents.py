@@ -115,6 +115,15 @@ class Documents:
             raise InvalidInput("Send one or more files in the multipart field 'files'.")
         if len(uploads) > self.limits.max_files:
             raise InvalidInput(f"At most {self.limits.max_files} files per upload.")
+        items, new_jobs = self._register(collection_id, uploads)
+        for job_id in new_jobs:
+            self.jobs.submit(job_id)
+        return items, bool(new_jobs)
+
+    def _register(
+        self, collection_id: str, uploads: Sequence[Upload]
+    ) -> tuple[list[Registered], list[str]]:
+        """Stage and check every file, then register them all (documents and jobs) or none."""
         with self.sessions() as session:
             require_collection(session, collection_id)
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -123,10 +132,7 @@ class Documents:
                 stage_file(u.stream, u.filename, Path(folder), self.limits.max_bytes)
                 for u in uploads
             ]
-            items, new_jobs = register_files(self.sessions, self.files, collection_id, staged)
-        for job_id in new_jobs:
-            self.jobs.submit(job_id)
-        return items, bool(new_jobs)
+            return register_files(self.sessions, self.files, collection_id, staged)
 
     def ingest_local(
         self,
@@ -138,12 +144,8 @@ class Documents:
         thread, not on the job queue (the CLI, `make eval`, `make bench`): checked and
         registered as an upload is, its job run at once. The document's status tells how the
         ingestion ended."""
-        with self.sessions() as session:
-            require_collection(session, collection_id)
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=self.tmp_dir) as folder, path.open("rb") as fh:
-            staged = stage_file(fh, path.name, Path(folder), self.limits.max_bytes)
-            items, new_jobs = register_files(self.sessions, self.files, collection_id, [staged])
+        with path.open("rb") as fh:
+            items, new_jobs = self._register(collection_id, [Upload(fh, path.name)])
         for job_id in new_jobs:
             self.ingestor.run_job(job_id, on_progress=on_progress)
         return LocalIngest(self.get(items[0].document.id), bool(new_jobs))

@@ -257,11 +257,15 @@ class StudySet(Base):
 
     @property
     def error(self) -> str | None:
-        return self.job.error if self.status == "failed" and self.job is not None else None
+        return self._failed_job.error if self._failed_job is not None else None
 
     @property
     def error_code(self) -> str | None:
-        return self.job.error_code if self.status == "failed" and self.job is not None else None
+        return self._failed_job.error_code if self._failed_job is not None else None
+
+    @property
+    def _failed_job(self) -> Job | None:
+        return self.job if self.job is not None and self.job.status == "failed" else None
 
 
 class StudyItem(Base):
