@@ -147,7 +147,7 @@ def install_instrumentation() -> None:
     services_module.make_embeddings = cached_make_embeddings
     pipeline.iter_pages = _timed_iterator("extract", pipeline.iter_pages)
     Chunker.add = _timed("chunk", Chunker.add)
-    pipeline.lexical_fields = _timed("language+terms", pipeline.lexical_fields)
+    pipeline.chunk_fields = _timed("language+terms", pipeline.chunk_fields)
     VectorWriter.finish = _timed("wait_for_vectors", VectorWriter.finish)
 
 

@@ -225,10 +225,10 @@ class RetrievalSettings(_Group):
     fusion: str = Field(default="weighted", pattern="^(weighted|rrf)$")
     # Weights per retriever ("bm25" and each embedding model) when the question and the
     # passage are both English, and for every other pair; an English-only model (minilm)
-    # weighs 0 outside English pairs. Learnt on the tuning halves of SciFact and the course
-    # questions (docs/benchmarks.md, Fusion).
+    # weighs 0 outside English pairs unless named here. Learnt on the tuning halves of
+    # SciFact and the course questions (docs/benchmarks.md, issue 14).
     fusion_weights_english: str = "multilingual=0.3,minilm=1,bm25=1"
-    fusion_weights: str = "multilingual=1,bm25=1"
+    fusion_weights: str = "multilingual=1,bm25=1,minilm=0.2"
     rrf_k: int = Field(default=10, ge=1)
     # A collection's BM25 index is rebuilt in full when the collection changes (an upload, a
     # delete). From this many chunks on, the rebuild runs on a thread while searches keep

@@ -127,3 +127,38 @@ def test_search_spreads_passages_over_pages(client, tmp_path):
         json={"question": "o que é fotossíntese?", "collection_id": collection_id, "k": 2},
     ).get_json()["results"]
     assert sorted(r["page"] for r in results) == [1, 2]
+
+
+def test_a_bibliography_comes_after_the_prose_it_lists(client, tmp_path):
+    # Page 2 is a reference list whose English titles echo an English question about the
+    # Portuguese page 1, which answers it: the answer comes first. A question that asks for
+    # the references still gets them first.
+    prose = (
+        "A linha de menor resistência evolutiva é a direção do espaço morfológico com mais "
+        "variação genética, o primeiro autovetor da matriz G. A seleção natural muda as médias "
+        "das populações mais facilmente ao longo dessa direção, e por isso a divergência entre "
+        "espécies tende a segui-la por milhões de anos, mesmo quando a seleção aponta para "
+        "outro lado. "
+    )
+    bibliography = (
+        "Bibliografia\n"
+        "Marroig, G. and J. M. Cheverud. 2005. Size as a line of least evolutionary resistance: "
+        "diet and adaptive morphological radiation in New World monkeys. Evolution 59:1128–42.\n"
+        "Marroig, G. and J. Cheverud. 2010. Size as a line of least resistance II: direct "
+        "selection on size or correlated response due to constraints? Evolution 64:1470–88.\n"
+        "Schluter, D. 1996. Adaptive radiation along genetic lines of least resistance. "
+        "Evolution 50:1766–1774.\n"
+        "Lande, R. and S. J. Arnold. 1983. The measurement of selection on correlated "
+        "characters. Evolution 37:1210."
+    )
+    collection_id = create_collection(client, "Evolução")
+    pdf = make_pdf(tmp_path / "evolucao.pdf", [prose * 2, bibliography]).read_bytes()
+    item = upload(client, collection_id, ("evolucao.pdf", pdf)).get_json()["items"][0]
+    wait_for_document(client, item["id"])
+
+    def first_page(question: str) -> int:
+        body = {"question": question, "collection_id": collection_id, "k": 2}
+        return client.post("/api/search", json=body).get_json()["results"][0]["page"]
+
+    assert first_page("What is the line of least evolutionary resistance?") == 1
+    assert first_page("Which references about lines of least resistance are cited?") == 2

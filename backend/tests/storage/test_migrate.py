@@ -13,9 +13,11 @@ from chatgepeto.storage.migrate import (
     current_revision,
     head_revision,
     migrate,
+    upgrade,
 )
 
 from conftest import postgres_schema
+from utils.documents import AUTHOR_YEAR, CITING_PROSE
 
 
 def _migrate_process(tmp_path, database_url: str) -> subprocess.Popen:
@@ -114,3 +116,50 @@ def test_the_migrations_build_what_the_models_describe(tmp_path, database_url):
         differences = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert differences == []
+
+
+def _chunks_stored_before_0006_are_flagged(url: str) -> None:
+    """Chunks written before the reference_list column (revision 0006) get it from their
+    text: a bibliography stored then ranks after prose without a new upload."""
+    upgrade(url, "0005")
+    engine = sa.create_engine(url)
+    now = "2026-12-01 10:00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO collections (id, name, description, index_version, created_at) "
+                "VALUES ('c1', 'Evolução', '', 1, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO documents (id, collection_id, filename, content_type, size_bytes, "
+                "sha256, storage_key, chunks, status, progress, created_at, updated_at) VALUES "
+                "('d1', 'c1', 'a.pdf', 'application/pdf', 1, 'x', 'k', 2, 'ready', 1, :now, :now)"
+            ),
+            {"now": now},
+        )
+        for id_, text in (("prose", CITING_PROSE), ("refs", AUTHOR_YEAR)):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO chunks (id, document_id, collection_id, chunk_index, page, "
+                    "start_offset, end_offset, text, language, terms) VALUES "
+                    "(:id, 'd1', 'c1', 0, 1, 0, 1, :text, 'pt', '')"
+                ),
+                {"id": id_, "text": text},
+            )
+    upgrade(url)
+    with engine.connect() as conn:
+        flags = dict(conn.execute(sa.text("SELECT id, reference_list FROM chunks")).all())
+    engine.dispose()
+    assert flags == {"prose": False, "refs": True}
+
+
+def test_chunks_stored_before_0006_are_flagged(tmp_path):
+    _chunks_stored_before_0006_are_flagged(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+
+
+@pytest.mark.postgres
+def test_chunks_stored_before_0006_are_flagged_on_postgres(fresh_postgres):
+    _chunks_stored_before_0006_are_flagged(fresh_postgres)

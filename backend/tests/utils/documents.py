@@ -20,6 +20,24 @@ MARGIN = 72
 LEADING = SIZE * 1.4
 
 
+# As PDFium reads the BIO312 handout's bibliography: entries run together in one paragraph.
+AUTHOR_YEAR = (
+    "Bibliografia Ancel, L. W. and W. Fontana. 2000. Plasticity, evolvability, and modularity "
+    "in RNA. The Journal of experimental zoology 288:242–83. Cheverud, J. M. 1988. A "
+    "Comparison of Genetic and Phenotypic Correlations. Evolution 42:958. Cheverud, J. M. "
+    "1984. Quantitative genetics and developmental constraints on evolution by selection. "
+    "Journal of Theoretical Biology 110:155–171. Lande, R. and S. J. Arnold. 1983. The "
+    "measurement of selection on correlated characters. Evolution 37:1210."
+)
+# Prose that cites: years, but no "Surname, I." entries.
+CITING_PROSE = (
+    "A matriz G resume a variação genética aditiva e suas covariâncias (Lande 1979; Lande and "
+    "Arnold 1983). Estudos em primatas do Novo Mundo mostraram que o tamanho é uma linha de "
+    "menor resistência evolutiva (Marroig and Cheverud 2005, 2010; Porto et al. 2009), e que a "
+    "seleção direcional tende a seguir essa direção ao longo de milhões de anos."
+)
+
+
 def make_pdf(path: Path, pages: list[str]) -> Path:
     """Write a PDF with one page per string; lines wrap, "" makes a page without text.
 

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from chatgepeto.ingestion.chunk_rows import lexical_fields, store_chunks
+from chatgepeto.ingestion.chunk_rows import ChunkFields, chunk_fields, store_chunks
 from chatgepeto.ingestion.chunking import Chunker, ChunkRecord
 from chatgepeto.ingestion.filetypes import PDF
 from chatgepeto.ingestion.loaders import DocumentError, Page, iter_pages
@@ -385,7 +385,7 @@ class Ingestor:
             chunk_overlap=self.chunk_overlap,
         )
         records: list[ChunkRecord] = []
-        lexical: list[tuple[str, str]] = []  # (language, BM25 terms) of each chunk
+        fields: list[ChunkFields] = []  # language, BM25 terms, reference list: each chunk
         last_page: int | None = None  # pages arrive in order
         # Vectors left by an earlier attempt that stopped halfway (a killed worker) would be
         # overwritten by the same ids, but not those of chunks that no longer exist (settings
@@ -406,7 +406,7 @@ class Ingestor:
                 )
                 records.extend(new)
                 # Worked out here, while the encoders run, rather than after them.
-                lexical.extend(lexical_fields(r.text) for r in new)
+                fields.extend(chunk_fields(r.text) for r in new)
                 last_page = page.number if page.number is not None else last_page
                 progress(writer.done, writer.submitted)
             if not records:
@@ -420,7 +420,7 @@ class Ingestor:
             document = session.get(Document, document_id, with_for_update=True)
             if document is None:
                 raise DocumentGone(document_id)
-            store_chunks(session, records, lexical)
+            store_chunks(session, records, fields)
             document.status = "ready"
             document.progress = 1.0
             document.error = None

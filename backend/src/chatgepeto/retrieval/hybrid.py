@@ -5,8 +5,12 @@ Why weighted scores (docs/benchmarks.md, issue 14): a rank says nothing about ho
 the first passage is; a score does. Each retriever's scores are z-normalised over its own
 candidates (a passage missing from one retriever's list gets that list's lowest score) and
 summed with per-retriever weights. The weights depend on the languages of the question and
-of the passage: an English-only model (MiniLM) says nothing useful about Portuguese text, so
-it weighs only when both are English; when it does, the multilingual encoder weighs less.
+of the passage: an English-only model (MiniLM) is weighed fully only when both are English
+(the multilingual encoder then weighs less), and little for every other pair, where it still
+recognises the English technical terms of Portuguese material ("perceptron", "SVM").
+
+Passages that are entries of a reference list (ingestion/references.py) come after every
+other passage, unless the question asks for references.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chatgepeto.errors import Unavailable
+from chatgepeto.ingestion.references import asks_for_references
 from chatgepeto.ingestion.text import detect_language
 from chatgepeto.observability.logging import get_logger
 from chatgepeto.observability.metrics import RETRIEVAL_SECONDS
@@ -81,19 +86,21 @@ def parse_weights(spec: str) -> dict[str, float]:
 class FusionWeights:
     """Per-retriever weights ("bm25" and each embedding model's name): `english` when the
     question and the passage are both English, `other` for every other pair. A retriever not
-    named weighs 1; an English-only model weighs 0 outside English pairs."""
+    named weighs 1, except an English-only model outside English pairs, which weighs 0 unless
+    `other` names it."""
 
     english: Mapping[str, float] = field(default_factory=dict)
     other: Mapping[str, float] = field(default_factory=dict)
 
     def weight(self, retriever: str, question_language: str, passage_language: str) -> float:
-        # An English-only model weighs only for English pairs (MiniLM finds 0.17 of the
-        # Portuguese questions' pages at rank 1, the multilingual encoder 0.43).
         retriever = slug_model(retriever)
         english = question_language == "en" and passage_language == "en"
-        if retriever in ENGLISH_ONLY and not english:
-            return 0.0
-        return (self.english if english else self.other).get(retriever, 1.0)
+        weights = self.english if english else self.other
+        if retriever in weights:
+            return weights[retriever]
+        # Alone, MiniLM finds 0.17 of the Portuguese questions' pages at rank 1 against the
+        # multilingual encoder's 0.43: unweighted, it would add more noise than signal.
+        return 0.0 if retriever in ENGLISH_ONLY and not english else 1.0
 
 
 Scored = Sequence[tuple[str, float]]  # (chunk id, score: higher is better), best first
@@ -130,6 +137,20 @@ def weighted_fusion(
                 total += weight * z.get(chunk_id, floor)
         fused[chunk_id] = total
     return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def demote_reference_lists(
+    ranked: Sequence[tuple[str, float]], reference_lists: set[str], question: str
+) -> list[tuple[str, float]]:
+    """`ranked` with the passages of reference lists after all others (each part in its
+    order), unless the question asks for references.
+
+    A bibliography's titles resemble many questions and answer none: the BIO312 handout's
+    was the first passage for 10 of the 172 course questions (docs/benchmarks.md)."""
+    if not reference_lists or asks_for_references(question):
+        return list(ranked)
+    prose = [pair for pair in ranked if pair[0] not in reference_lists]
+    return prose + [pair for pair in ranked if pair[0] in reference_lists]
 
 
 def spread_pages(results: Sequence[SearchResult]) -> list[SearchResult]:
@@ -244,27 +265,26 @@ class HybridRetriever:
             for model, hits in rankings.items()
         }
 
-    def _languages(self, chunk_ids: set[str]) -> dict[str, str]:
+    def _candidates(self, chunk_ids: set[str]) -> tuple[dict[str, str], set[str]]:
+        """The candidates' languages, and which of them are reference lists: one read."""
         if not chunk_ids:
-            return {}
+            return {}, set()
         with self.sessions() as session:
-            return dict(
-                session.execute(
-                    select(Chunk.id, Chunk.language).where(Chunk.id.in_(chunk_ids))
-                ).all()
-            )
+            rows = session.execute(
+                select(Chunk.id, Chunk.language, Chunk.reference_list).where(
+                    Chunk.id.in_(chunk_ids)
+                )
+            ).all()
+        return {id_: language for id_, language, _ in rows}, {id_ for id_, _, ref in rows if ref}
 
     def _fuse(
-        self, lists: dict[str, list[tuple[str, float]]], question: str
+        self, lists: dict[str, list[tuple[str, float]]], question: str, languages: dict[str, str]
     ) -> list[tuple[str, float]]:
         if self.fusion == "rrf":
             return reciprocal_rank_fusion(
                 [[cid for cid, _ in scored] for scored in lists.values()], self.rrf_k
             )
-        candidates = {cid for scored in lists.values() for cid, _ in scored}
-        return weighted_fusion(
-            lists, self.weights, detect_language(question), self._languages(candidates)
-        )
+        return weighted_fusion(lists, self.weights, detect_language(question), languages)
 
     def rank(
         self, collection_id: str, question: str, k: int, mode: str | None = None
@@ -273,11 +293,16 @@ class HybridRetriever:
         mode = mode or self.default_mode
         depth = max(k, self.candidate_k)
         if mode == "bm25":
-            return self._lexical_ranking(collection_id, question, depth)[:k]
-        lists = self._dense_rankings(collection_id, question, depth)
-        if mode == "hybrid":
-            lists[BM25] = self._lexical_ranking(collection_id, question, depth)
-        return self._fuse(lists, question)[:k]
+            lists = {BM25: self._lexical_ranking(collection_id, question, depth)}
+        else:
+            lists = self._dense_rankings(collection_id, question, depth)
+            if mode == "hybrid":
+                lists[BM25] = self._lexical_ranking(collection_id, question, depth)
+        languages, reference_lists = self._candidates(
+            {cid for scored in lists.values() for cid, _ in scored}
+        )
+        ranked = lists[BM25] if mode == "bm25" else self._fuse(lists, question, languages)
+        return demote_reference_lists(ranked, reference_lists, question)[:k]
 
     def search(
         self, collection_id: str, question: str, k: int, mode: str | None = None

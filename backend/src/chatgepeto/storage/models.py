@@ -106,6 +106,8 @@ class Chunk(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     # Space-separated BM25 terms (see retrieval.lexical.analyze), computed once at ingestion.
     terms: Mapped[str] = mapped_column(Text, default="")
+    # Entries of a bibliography, not prose (ingestion.references): ranked after other passages.
+    reference_list: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Job(Base):
