@@ -113,6 +113,7 @@ def model_loaders(
                 backend=settings.embeddings.embedding_backend,
                 cache_dir=settings.embeddings.model_cache_path,
                 threads=settings.embeddings.embedding_threads or 1,
+                max_tokens=settings.embeddings.embedding_max_tokens,
             )
         )
         for name in settings.embeddings.embedding_models

@@ -195,6 +195,11 @@ class EmbeddingSettings(_Group):
     # CPUs / EMBEDDING_THREADS embedding tasks at once. 1 was fastest on 2 cores both for
     # search under load and for ingestion (docs/benchmarks.md). 0, the old default, means 1.
     embedding_threads: int = Field(default=1, ge=0, le=256)
+    # Tokens of a passage a sentence-transformers model (minilm) reads, 0 for the model's own
+    # limit (256 for MiniLM, which was fine-tuned on 128): 224 found the same course pages
+    # and SciFact abstracts as 256 (nDCG@10 0.728 against 0.727) for 8 % less of MiniLM's
+    # time (docs/benchmarks.md, issue 14). Questions are shorter: only passages change.
+    embedding_max_tokens: int = Field(default=224, ge=0, le=8192)
     # Where ONNX exports of the models are kept (exported once, on first use or by
     # `chatgepeto prepare-models`, shared by every data folder); when empty,
     # $XDG_CACHE_HOME/chatgepeto/models (~/.cache/chatgepeto/models).

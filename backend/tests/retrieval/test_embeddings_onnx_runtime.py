@@ -50,6 +50,31 @@ def test_onnx_minilm_runs_on_onnx_runtime_directly_with_the_same_vectors(
     assert direct.embed_documents([]) == []
 
 
+@pytest.mark.slow
+def test_embedding_max_tokens_truncates_passages_on_every_path(cache_dir, monkeypatch):
+    # EMBEDDING_MAX_TOKENS (224 by default): a passage past it reads as its first 224 tokens,
+    # on ONNX Runtime directly and through sentence-transformers alike; shorter ones unchanged.
+    long_text = "natural selection acts on heritable variation " * 60
+    short = make_embeddings("minilm", backend="onnx-int8", cache_dir=cache_dir, threads=1)
+    cut = make_embeddings(
+        "minilm", backend="onnx-int8", cache_dir=cache_dir, threads=1, max_tokens=224
+    )
+    assert cut.max_length == 224 and short.max_length == 256
+    head = cut._tokenizer.decode(cut._tokenizer(long_text)["input_ids"][1:223])
+    got, head_vector, full = np.array(cut.embed_documents([long_text, head, TEXTS[0]]))
+    assert np.abs(got - head_vector).max() < 1e-5
+    assert np.abs(got - np.array(short.embed_documents([long_text])[0])).max() > 1e-3
+    assert np.abs(full - np.array(short.embed_documents([TEXTS[0]])[0])).max() < 1e-6
+    monkeypatch.setattr(OnnxSentenceEmbeddings, "supports", staticmethod(lambda folder: False))
+    through_st = make_embeddings(
+        "minilm", backend="onnx-int8", cache_dir=cache_dir, threads=1, max_tokens=224
+    )
+    assert isinstance(through_st, HuggingFaceEmbeddings)
+    assert np.abs(np.array(through_st.embed_documents([long_text])[0]) - got).max() < 1e-5
+    # A limit above the model's own changes nothing.
+    assert emb.token_limit(256, 1000) == 256 and emb.token_limit(256, 0) == 256
+
+
 def _folder(tmp_path, modules: list[str], pooling: dict) -> object:
     (tmp_path / "1_Pooling").mkdir()
     (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
