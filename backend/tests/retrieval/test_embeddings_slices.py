@@ -129,13 +129,13 @@ def test_each_slices_slowest_model_goes_to_the_pool_first(tmp_path):
     quick, slow = Recorder(), Slow()
     index = _index(tmp_path, {"quick": quick, "slow": slow})
     order: list[str] = []
-    original = index._write
+    original = index._embed
 
-    def write(model, *args):
+    def embed(model, texts):
         order.append(model)
-        return original(model, *args)
+        return original(model, texts)
 
-    index._write = write  # type: ignore[method-assign]
+    index._embed = embed  # type: ignore[method-assign]
     index._ingest_pool = ThreadPoolExecutor(max_workers=1)  # tasks run in the order sent
     index.upsert("col", *_chunks(12))
     assert index.seconds_per_chunk["slow"] > index.seconds_per_chunk["quick"]

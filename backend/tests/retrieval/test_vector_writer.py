@@ -67,6 +67,34 @@ def test_every_model_stores_every_chunk_in_slices(tmp_path):
     assert got["metadatas"][0]["page"] == 2
 
 
+def test_vectors_are_stored_a_slice_size_at_a_time_not_per_small_slice(tmp_path):
+    # A short document goes out in slices of FIRST_SLICE (4) chunks so that embedding starts
+    # early, but each Chroma write has a fixed cost: a model's vectors are written once a
+    # slice_size (32) of them wait, and the rest at the end.
+    a, b = Encoder(), Encoder()
+    client = partial(make_chroma_client, host="", port=0, ssl=False, persist_dir=tmp_path)
+    index = VectorIndex(client, {"a": lambda: a, "b": lambda: b}, ingest_workers=2, slice_size=32)
+    writes: list[int] = []
+    original = index._store
+
+    def store(collection, ids, vectors, metadatas):
+        writes.append(len(ids))
+        original(collection, ids, vectors, metadatas)
+
+    index._store = store  # type: ignore[method-assign]
+    ids, texts, metadatas = _chunks(29)
+    with index.writer("col") as writer:
+        for i in range(0, 29, 2):  # a page of two chunks at a time, as a short PDF arrives
+            writer.add(ids[i : i + 2], texts[i : i + 2], metadatas[i : i + 2])
+        writer.finish()
+    assert len(a.slices) > 4 and all(len(s) <= 8 for s in a.slices)  # many small slices
+    assert sorted(writes) == [29, 29]  # one write per model
+    assert index.count("col", "a") == index.count("col", "b") == 29
+    writes.clear()
+    index.upsert("col", *_chunks(100))
+    assert sum(writes) == 200 and len(writes) <= 8  # 32 at a time or the rest, per model
+
+
 def test_models_embed_at_the_same_time(tmp_path):
     barrier = threading.Barrier(2)
     index = _index(tmp_path, {"a": Encoder(barrier=barrier), "b": Encoder(barrier=barrier)})

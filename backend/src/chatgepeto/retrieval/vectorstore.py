@@ -210,15 +210,8 @@ class VectorIndex:
             writer.add(ids, texts, metadatas)
             writer.finish(on_batch)
 
-    def _write(
-        self,
-        model: str,
-        collection: Any,
-        ids: list[str],
-        texts: list[str],
-        metadatas: list[dict[str, Any]],
-    ) -> int:
-        """One task of a VectorWriter: embed a slice with one model and store it."""
+    def _embed(self, model: str, texts: list[str]) -> list[list[float]]:
+        """Embed a slice with one model (a VectorWriter's task), timing it per chunk."""
         started = time.perf_counter()
         vectors = self._encoder(model).embed_documents(texts)
         per_chunk = (time.perf_counter() - started) / max(1, len(texts))
@@ -226,9 +219,17 @@ class VectorIndex:
         self.seconds_per_chunk[model] = (
             per_chunk if previous is None else 0.8 * previous + 0.2 * per_chunk
         )
+        return vectors
+
+    def _store(
+        self,
+        collection: Any,
+        ids: list[str],
+        vectors: list[list[float]],
+        metadatas: list[dict[str, Any]],
+    ) -> None:
         with self._write_lock:
             collection.upsert(ids=ids, embeddings=vectors, metadatas=metadatas)
-        return len(ids)
 
     def search(self, collection_id: str, query: str, k: int) -> dict[str, list[DenseHit]]:
         """The k nearest chunks for each model, best first (models searched concurrently)."""
@@ -293,7 +294,9 @@ class VectorWriter:
     waiting; `finish()` sends the rest, waits for every task and raises the first failure.
     Slices start at FIRST_SLICE chunks and grow to `slice_size` (`next_slice`); the rest is cut
     into pieces for every ingestion thread (`tail_slices`). Each slice's slowest model goes to
-    the pool first.
+    the pool first. A model's vectors are stored `slice_size` at a time, the rest at the end:
+    a Chroma write costs about 6 ms however few its vectors, so the small first slices of a
+    short document would pay it a dozen times over (docs/benchmarks.md, ingestion).
     Leaving the `with` block on an error cancels the tasks not started and waits for those
     running, so no vector is written after the caller has moved on (to clean up, say).
     """
@@ -310,13 +313,17 @@ class VectorWriter:
         self._metadatas: list[dict[str, Any]] = []
         self._futures: list[Future[int]] = []
         self._lock = threading.Lock()
+        # Per model: vectors embedded and not yet stored (ids, vectors, metadatas).
+        self._unstored: dict[str, tuple[list[str], list[list[float]], list[dict[str, Any]]]] = {
+            model: ([], [], []) for model in collections
+        }
         self._done = 0
         self._failure: BaseException | None = None
         self.submitted = 0
 
     @property
     def done(self) -> int:
-        """Vectors stored so far, over all models."""
+        """Vectors embedded so far, over all models (stored by the end of `finish`)."""
         with self._lock:
             return self._done
 
@@ -347,6 +354,8 @@ class VectorWriter:
                     future.result()
                 if finished and on_progress is not None:
                     on_progress(self.done, self.submitted)
+            for model, collection in self._collections.items():
+                self._store(model, collection, flush=True)
         except BaseException:
             self.abort()
             raise
@@ -360,6 +369,10 @@ class VectorWriter:
         self._ids.clear()
         self._texts.clear()
         self._metadatas.clear()
+        with self._lock:
+            for unstored in self._unstored.values():
+                for part in unstored:
+                    part.clear()
 
     def __enter__(self) -> VectorWriter:
         return self
@@ -384,11 +397,38 @@ class VectorWriter:
         models = sorted(self._collections.items(), key=lambda item: -cost.get(item[0], 0.0))
         for model, collection in models:
             future = self._index._ingest_pool.submit(
-                self._index._write, model, collection, ids, texts, metadatas
+                self._task, model, collection, ids, texts, metadatas
             )
             future.add_done_callback(self._count)
             self._futures.append(future)
             self.submitted += len(ids)
+
+    def _task(
+        self,
+        model: str,
+        collection: Any,
+        ids: list[str],
+        texts: list[str],
+        metadatas: list[dict[str, Any]],
+    ) -> int:
+        """Embed a slice with one model; store the model's vectors once a slice's worth wait."""
+        vectors = self._index._embed(model, texts)
+        with self._lock:
+            unstored = self._unstored[model]
+            unstored[0].extend(ids)
+            unstored[1].extend(vectors)
+            unstored[2].extend(metadatas)
+        self._store(model, collection, flush=False)
+        return len(ids)
+
+    def _store(self, model: str, collection: Any, *, flush: bool) -> None:
+        """Write the model's unstored vectors: all (`flush`), or a slice's worth if there."""
+        with self._lock:
+            ids, vectors, metadatas = self._unstored[model]
+            if not ids or (not flush and len(ids) < self._slice_size):
+                return
+            self._unstored[model] = ([], [], [])
+        self._index._store(collection, ids, vectors, metadatas)
 
     def _count(self, future: Future[int]) -> None:
         if future.cancelled():
