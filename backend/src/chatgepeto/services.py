@@ -182,6 +182,7 @@ def build_services(
         encoders,
         ingest_workers=max(1, available_cpus() // threads),
         slice_size=settings.embeddings.embedding_batch_size,
+        ef_search=settings.retrieval.hnsw_ef_search,
     )
     retriever = HybridRetriever(
         sessions,

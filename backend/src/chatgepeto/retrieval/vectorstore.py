@@ -100,9 +100,11 @@ class VectorIndex:
         *,
         ingest_workers: int = 1,
         slice_size: int = 32,
+        ef_search: int = 400,
     ) -> None:
         if not encoders:
             raise ValueError("at least one embedding model is needed")
+        self.ef_search = ef_search
         self._client = _Lazy(client_factory)
         self._encoders = {slug: _Lazy(factory) for slug, factory in encoders.items()}
         self._collections: dict[tuple[str, str], Any] = {}
@@ -157,10 +159,19 @@ class VectorIndex:
                     found = self.client.get_or_create_collection(
                         name=self.collection_name(collection_id, model),
                         embedding_function=None,
-                        configuration={"hnsw": {"space": "cosine"}},
+                        configuration={"hnsw": {"space": "cosine", "ef_search": self.ef_search}},
                     )
+                    self._set_ef_search(found)
                     self._collections[key] = found
         return found
+
+    def _set_ef_search(self, collection: Any) -> None:
+        """Give a collection made with another HNSW_EF_SEARCH (before issue 14's: Chroma's
+        100) this one. Done before its first query in the process: the index Chroma then loads
+        searches with it (one already loaded keeps the old value until a restart)."""
+        hnsw = (collection.configuration_json or {}).get("hnsw") or {}
+        if hnsw.get("ef_search") != self.ef_search:
+            collection.modify(configuration={"hnsw": {"ef_search": self.ef_search}})
 
     def _each_model(self, models: Sequence[str], work: Callable[[str], Any]) -> dict[str, Any]:
         """Run `work(model)` for every model, concurrently when there are several.
