@@ -149,13 +149,14 @@ def test_vector_indexes_search_their_hnsw_graph_400_deep_old_ones_too(tmp_path):
     # Chroma's default ef_search (100) makes a top-100 candidate list approximate and
     # different from one ingestion of the same files to the next; HNSW_EF_SEARCH (400) is
     # given to new collections and to those made before, ahead of their first query.
-    client = partial(make_chroma_client, host="", port=0, ssl=False, persist_dir=tmp_path)
-    old = client().get_or_create_collection(
+    # One client for the folder, as in the app (two would lock each other out of its SQLite).
+    client = make_chroma_client(host="", port=0, ssl=False, persist_dir=tmp_path)
+    old = client.get_or_create_collection(
         "cg-col-a", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
     )
     assert old.configuration_json["hnsw"]["ef_search"] == 100
-    index = VectorIndex(client, {"a": Encoder, "b": Encoder}, ef_search=400)
+    index = VectorIndex(lambda: client, {"a": Encoder, "b": Encoder}, ef_search=400)
     assert index.collection("col", "a").configuration_json["hnsw"]["ef_search"] == 400
     assert index.collection("col", "b").configuration_json["hnsw"]["ef_search"] == 400
-    again = client().get_or_create_collection("cg-col-a", embedding_function=None)
+    again = client.get_or_create_collection("cg-col-a", embedding_function=None)
     assert again.configuration_json["hnsw"] == {**old.configuration_json["hnsw"], "ef_search": 400}
