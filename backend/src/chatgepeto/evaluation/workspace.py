@@ -35,7 +35,10 @@ def retrieval_services(kind: str, data_dir: Path | None, embedding_model: str | 
     `data_dir` or a folder of their own under DATA_DIR/eval/ (reused across runs)."""
     base = Settings()
     model = embedding_model or base.embeddings.embedding_model
-    # BEIR vectors are kept per model in one folder; course files are ingested per model set.
-    suffix = "beir" if kind == "beir" else f"docs-{re.sub(r'[^a-zA-Z0-9,.-]+', '_', model)}"
+    # BEIR vectors are kept per model in one folder (missing ones are added); course files are
+    # ingested per model set and backend: a folder shared by `minilm` on onnx-int8 and on
+    # torch had its PDFs reused by the second, which then had no vectors of its own.
+    setting = f"{model}-{base.embeddings.embedding_backend}"
+    suffix = "beir" if kind == "beir" else f"docs-{re.sub(r'[^a-zA-Z0-9,.-]+', '_', setting)}"
     folder = data_dir or base.storage.data_dir / "eval" / suffix
     return build_services(eval_settings(folder, model, keep_llm=False))
