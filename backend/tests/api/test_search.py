@@ -132,7 +132,7 @@ def test_search_spreads_passages_over_pages(client, tmp_path):
 def test_a_bibliography_comes_after_the_prose_it_lists(client, tmp_path):
     # Page 2 is a reference list whose English titles echo an English question about the
     # Portuguese page 1, which answers it: the answer comes first. A question that asks for
-    # the references still gets them first.
+    # the references gets them first, in either language.
     prose = (
         "A linha de menor resistência evolutiva é a direção do espaço morfológico com mais "
         "variação genética, o primeiro autovetor da matriz G. A seleção natural muda as médias "
@@ -162,3 +162,4 @@ def test_a_bibliography_comes_after_the_prose_it_lists(client, tmp_path):
 
     assert first_page("What is the line of least evolutionary resistance?") == 1
     assert first_page("Which references about lines of least resistance are cited?") == 2
+    assert first_page("quais referências a apostila cita sobre essa linha?") == 2

@@ -6,8 +6,8 @@ import pytest
 from chatgepeto.retrieval.hybrid import (
     FusionWeights,
     SearchResult,
-    demote_reference_lists,
     parse_weights,
+    place_reference_lists,
     reciprocal_rank_fusion,
     spread_pages,
     weighted_fusion,
@@ -84,19 +84,24 @@ def test_by_default_minilm_weighs_a_little_outside_english_pairs():
     assert ids(weighted_fusion(lists, without, "en", languages))[0] == "pt-neighbour"
 
 
-def test_reference_lists_come_after_prose_unless_asked_for():
+def test_reference_lists_come_after_prose_or_first_when_asked_for():
     ranked = [("bibliography", 3.0), ("answer", 2.5), ("other", 1.0), ("more-refs", 0.5)]
     refs = {"bibliography", "more-refs"}
     question = "What is the line of least evolutionary resistance?"
-    assert ids(demote_reference_lists(ranked, refs, question)) == [
+    assert ids(place_reference_lists(ranked, refs, question)) == [
         "answer",
         "other",
         "bibliography",
         "more-refs",
     ]
     asked = "Quais referências a apostila cita sobre linhas de menor resistência?"
-    assert ids(demote_reference_lists(ranked, refs, asked)) == ids(ranked)
-    assert demote_reference_lists(ranked, set(), question) == ranked
+    assert ids(place_reference_lists(ranked, refs, asked)) == [
+        "bibliography",
+        "more-refs",
+        "answer",
+        "other",
+    ]
+    assert place_reference_lists(ranked, set(), question) == ranked
 
 
 def test_a_passage_missing_from_a_list_gets_its_lowest_score():

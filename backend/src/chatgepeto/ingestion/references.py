@@ -5,7 +5,7 @@ questions and answers none of them: the BIO312 handout's two bibliography pages,
 titles are English, were the first passage for 10 of the 172 course questions (most of them
 English questions about that Portuguese handout; docs/benchmarks.md, issue 14). Ingestion
 flags the chunks that read as a reference list (`Chunk.reference_list`), and retrieval puts
-them after every other passage unless the question asks for references.
+them after every other passage, or first when the question asks for references.
 
 A reference list is told by its entries, not by a heading (a chunk in the middle of one has
 none): several "Surname, I." authors or numbered "[12]" entries, and as many years, densely.

@@ -10,7 +10,7 @@ of the passage: an English-only model (MiniLM) is weighed fully only when both a
 recognises the English technical terms of Portuguese material ("perceptron", "SVM").
 
 Passages that are entries of a reference list (ingestion/references.py) come after every
-other passage, unless the question asks for references.
+other passage, or before them when the question asks for references.
 """
 
 from __future__ import annotations
@@ -139,18 +139,21 @@ def weighted_fusion(
     return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
-def demote_reference_lists(
+def place_reference_lists(
     ranked: Sequence[tuple[str, float]], reference_lists: set[str], question: str
 ) -> list[tuple[str, float]]:
-    """`ranked` with the passages of reference lists after all others (each part in its
-    order), unless the question asks for references.
+    """`ranked` with the passages of reference lists after all others, or before them when
+    the question asks for references (each part keeps its order).
 
     A bibliography's titles resemble many questions and answer none: the BIO312 handout's
-    was the first passage for 10 of the 172 course questions (docs/benchmarks.md)."""
-    if not reference_lists or asks_for_references(question):
+    was the first passage for 10 of the 172 course questions (docs/benchmarks.md). A student
+    who asks for the references ("quais referências sobre modularidade?") wants its entries,
+    which the ranking alone put 7th and 10th for that question."""
+    if not reference_lists:
         return list(ranked)
     prose = [pair for pair in ranked if pair[0] not in reference_lists]
-    return prose + [pair for pair in ranked if pair[0] in reference_lists]
+    entries = [pair for pair in ranked if pair[0] in reference_lists]
+    return entries + prose if asks_for_references(question) else prose + entries
 
 
 def spread_pages(results: Sequence[SearchResult]) -> list[SearchResult]:
@@ -302,7 +305,7 @@ class HybridRetriever:
             {cid for scored in lists.values() for cid, _ in scored}
         )
         ranked = lists[BM25] if mode == "bm25" else self._fuse(lists, question, languages)
-        return demote_reference_lists(ranked, reference_lists, question)[:k]
+        return place_reference_lists(ranked, reference_lists, question)[:k]
 
     def search(
         self, collection_id: str, question: str, k: int, mode: str | None = None
