@@ -16,7 +16,8 @@ authors; a scientific abstract has neither densely (none of SciFact's 5,183 is f
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from chatgepeto.retrieval.lexical import fold
 
 # "Lande, R." "Marroig, G." "Han, J.-D. J." "Oliveira, F. B." — a surname, a comma, initials.
 _AUTHOR = re.compile(r"\b[A-ZÀ-Ý][a-zà-ÿA-ZÀ-Ý'’-]+,\s(?:[A-Z]\.\s?-?){1,3}")
@@ -47,6 +48,4 @@ def is_reference_list(text: str) -> bool:
 
 def asks_for_references(question: str) -> bool:
     """Whether a question asks for references, a bibliography or what a text cites."""
-    folded = unicodedata.normalize("NFKD", question.lower())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return bool(_ASKS_FOR_REFERENCES.search(folded))
+    return bool(_ASKS_FOR_REFERENCES.search(fold(question)))

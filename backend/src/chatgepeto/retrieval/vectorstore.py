@@ -366,7 +366,7 @@ class VectorWriter:
                 if finished and on_progress is not None:
                     on_progress(self.done, self.submitted)
             for model, collection in self._collections.items():
-                self._store(model, collection, flush=True)
+                self._write_unstored(model, collection, flush=True)
         except BaseException:
             self.abort()
             raise
@@ -381,9 +381,7 @@ class VectorWriter:
         self._texts.clear()
         self._metadatas.clear()
         with self._lock:
-            for unstored in self._unstored.values():
-                for part in unstored:
-                    part.clear()
+            self._unstored = {model: ([], [], []) for model in self._unstored}
 
     def __enter__(self) -> VectorWriter:
         return self
@@ -429,10 +427,10 @@ class VectorWriter:
             unstored[0].extend(ids)
             unstored[1].extend(vectors)
             unstored[2].extend(metadatas)
-        self._store(model, collection, flush=False)
+        self._write_unstored(model, collection, flush=False)
         return len(ids)
 
-    def _store(self, model: str, collection: Any, *, flush: bool) -> None:
+    def _write_unstored(self, model: str, collection: Any, *, flush: bool) -> None:
         """Write the model's unstored vectors: all (`flush`), or a slice's worth if there."""
         with self._lock:
             ids, vectors, metadatas = self._unstored[model]
