@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from chatgepeto.evaluation.questions import (
     read_questions,
     supported_files,
 )
+from chatgepeto.retrieval.lexical import fold
 from chatgepeto.services import Services
 
 __all__ = [
@@ -58,10 +58,8 @@ def cites_expected(cited: Iterable[Place], expected: Iterable[Place]) -> bool:
 
 
 def _fold(text: str) -> str:
-    """Lower case, no accents, straight apostrophes, single spaces."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(text.lower().split())
+    """Lower case, no accents (`lexical.fold`), straight apostrophes, single spaces."""
+    return " ".join(fold(text.replace("’", "'").replace("‘", "'")).split())
 
 
 # The prompt (answering/prompts.py) asks for "O material não contém essa informação." /
