@@ -196,6 +196,7 @@ def build_services(
         rrf_k=settings.retrieval.rrf_k,
         fusion=settings.retrieval.fusion,
         weights=FusionWeights(*settings.retrieval.fusion_weight_maps),
+        coverage_weight=settings.retrieval.coverage_weight,
     )
     providers = make_provider_chain(settings)
     ingestor = Ingestor(

@@ -1,5 +1,9 @@
 import itertools
 
+from sqlalchemy import select
+
+from chatgepeto.storage.models import Chunk
+
 from conftest import AUTH, create_collection, upload, wait_for_document
 from utils.documents import make_pdf
 
@@ -163,3 +167,41 @@ def test_a_bibliography_comes_after_the_prose_it_lists(client, tmp_path):
     assert first_page("What is the line of least evolutionary resistance?") == 1
     assert first_page("Which references about lines of least resistance are cited?") == 2
     assert first_page("quais referências a apostila cita sobre essa linha?") == 2
+
+
+def test_of_two_close_pages_the_one_holding_the_questions_words_comes_first(
+    client, tmp_path, monkeypatch
+):
+    # The embedding models' lists are set here: page 1 well ahead, page 2 among the unrelated
+    # pages. BM25, real, prefers page 2, which holds every word of the question (page 1 holds
+    # its common ones): fused, page 1 stays a little ahead. Weighing each passage's coverage
+    # of the question (the default) puts page 2 first; without it, page 1 (docs/benchmarks.md,
+    # issue 14: course page recall@1 0.547 → 0.587).
+    pages = [
+        "Populações grandes mudam as frequências alélicas devagar, pela seleção natural.",
+        "A deriva genética muda as frequências alélicas ao acaso em populações pequenas.",
+        "O código genético é quase universal entre os seres vivos.",
+        "Mutações criam variação nova em cada geração.",
+        "A especiação alopátrica começa com o isolamento geográfico.",
+    ]
+    collection_id = create_collection(client, "Deriva")
+    pdf = make_pdf(tmp_path / "deriva.pdf", pages).read_bytes()
+    item = upload(client, collection_id, ("deriva.pdf", pdf)).get_json()["items"][0]
+    wait_for_document(client, item["id"])
+    services = client.application.extensions["chatgepeto"]
+    retriever = services.retriever
+    with services.sessions() as session:
+        rows = session.execute(select(Chunk.page, Chunk.id).where(Chunk.document_id == item["id"]))
+        by_page = dict(rows.all())
+    scores = {1: 0.8, 2: 0.2, 3: 0.3, 4: 0.2, 5: 0.1}
+    dense = sorted(((by_page[p], s) for p, s in scores.items()), key=lambda pair: -pair[1])
+    monkeypatch.setattr(
+        retriever, "_dense_rankings", lambda *_: {"multilingual": dense, "minilm": dense}
+    )
+    page_of = {chunk_id: page for page, chunk_id in by_page.items()}
+    question = "deriva genética ao acaso em populações pequenas"
+
+    assert retriever.coverage_weight == 0.5
+    assert page_of[retriever.rank(collection_id, question, 3)[0][0]] == 2
+    monkeypatch.setattr(retriever, "coverage_weight", 0.0)
+    assert page_of[retriever.rank(collection_id, question, 3)[0][0]] == 1

@@ -10,6 +10,7 @@ from chatgepeto.retrieval.hybrid import (
     place_reference_lists,
     reciprocal_rank_fusion,
     spread_pages,
+    weigh_coverage,
     weighted_fusion,
 )
 from chatgepeto.settings import Settings
@@ -104,6 +105,29 @@ def test_reference_lists_come_after_prose_or_first_when_asked_for():
     assert place_reference_lists(ranked, set(), question) == ranked
 
 
+def test_coverage_breaks_a_near_tie_but_not_a_clear_lead():
+    # "b" is a hair behind "a" in the fused list but holds all of the question's words.
+    ranked = [("a", 2.00), ("b", 1.98), ("c", 1.0), ("d", 0.5), ("e", -1.0)]
+    cover = [0.4, 1.0, 0.4, 0.4]
+    assert ids(weigh_coverage(ranked, cover, 0.5))[:2] == ["b", "a"]
+    assert ids(weigh_coverage(ranked, cover, 0)) == ids(ranked)
+    # A passage far ahead stays first however well a weaker one covers the question.
+    ahead = [("a", 9.0), ("b", 1.0), ("c", 0.9), ("d", 0.8)]
+    assert ids(weigh_coverage(ahead, [0.2, 1.0, 0.2, 0.2], 0.5))[0] == "a"
+
+
+def test_coverage_reorders_the_passages_it_scored_and_keeps_the_rest():
+    ranked = [("a", 3.0), ("b", 2.9), ("c", 2.8), ("d", 0.1), ("e", 0.0)]
+    moved = weigh_coverage(ranked, [0.0, 0.5, 1.0], 1.5)
+    assert ids(moved)[:3] == ["c", "b", "a"]
+    assert moved[3:] == ranked[3:]
+    assert [s for _, s in moved] == sorted((s for _, s in moved), reverse=True)
+    # Equal coverage, a single passage or none: nothing to tell apart.
+    assert weigh_coverage(ranked, [0.5, 0.5, 0.5], 0.5) == ranked
+    assert weigh_coverage(ranked[:1], [1.0], 0.5) == ranked[:1]
+    assert weigh_coverage([], [], 0.5) == []
+
+
 def test_a_passage_missing_from_a_list_gets_its_lowest_score():
     # "z" is BM25's best but beyond the dense list: it is scored as the dense list's last.
     bm25 = [("z", 12.0), ("a", 6.0), ("b", 5.0)]
@@ -152,6 +176,7 @@ def test_settings_reject_bad_weights_and_default_to_the_measured_fusion(monkeypa
     settings = Settings()
     assert settings.retrieval.fusion == "weighted"
     assert settings.retrieval.candidate_k == 100
+    assert settings.retrieval.coverage_weight == 0.5
     english, other = settings.retrieval.fusion_weight_maps
     assert english == {"multilingual": 0.3, "minilm": 1.0, "bm25": 1.0}
     assert other == {"multilingual": 1.0, "bm25": 1.0, "minilm": 0.2}

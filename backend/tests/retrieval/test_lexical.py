@@ -7,7 +7,14 @@ import bm25s
 import numpy as np
 import pytest
 
-from chatgepeto.retrieval.lexical import Bm25Index, LexicalIndexCache, analyze, analyze_query, fold
+from chatgepeto.retrieval.lexical import (
+    Bm25Index,
+    LexicalIndexCache,
+    analyze,
+    analyze_query,
+    fold,
+    query_words,
+)
 
 
 def test_fold_strips_accents_and_case():
@@ -39,6 +46,54 @@ def test_bm25_ranks_the_matching_passage_first():
     assert index.search(analyze_query("mutable lists"), 3)[0].chunk_id == "c"
     assert index.search(analyze_query("xyzzy"), 3) == []
     assert Bm25Index([], []).search(["x"], 3) == []
+
+
+def test_query_words_group_each_words_two_stems():
+    question = "Seleção natural e seleções: selection, seleção!"
+    words = query_words(question)
+    # One entry per distinct word (stop words out), its Portuguese and English stems.
+    assert words[0] == frozenset({"seleca", "selecao"})
+    assert len(words) == 4
+    assert {term for word in words for term in word} == set(analyze_query(question))
+
+
+COVERED = {
+    "all": "A deriva genética muda frequências alélicas em populações pequenas.",
+    "common": "Em populações grandes as frequências mudam pouco.",
+    "rare": "A deriva é forte onde o tamanho efetivo é pequeno.",
+    "none": "Python lists are mutable sequences.",
+    "pad1": "Populações de plantas e frequências de visitas.",
+    "pad2": "Populações urbanas crescem; frequências de rádio.",
+}
+
+
+def covered_index() -> Bm25Index:
+    return Bm25Index(
+        list(COVERED), [analyze(t, "en" if k == "none" else "pt") for k, t in COVERED.items()]
+    )
+
+
+def test_coverage_is_the_idf_weighted_share_of_the_questions_words():
+    # "deriva" is in 2 of 6 chunks, "populações" and "frequências" in 4: a chunk holding the
+    # rare word covers more of the question than one holding the two common ones.
+    index = covered_index()
+    words = query_words("deriva populações frequências xyzzy")  # xyzzy: in no chunk, left out
+    cover = dict(zip(COVERED, index.coverage(words, list(COVERED)), strict=True))
+    assert cover["all"] == pytest.approx(1.0)
+    assert cover["none"] == 0.0
+    assert cover["rare"] > 0.5 > cover["common"] > 0.0
+    assert cover["rare"] + cover["common"] == pytest.approx(1.0)
+    assert index.coverage(words, ["not-a-chunk", "all"]) == [0.0, pytest.approx(1.0)]
+    assert index.coverage(query_words("xyzzy"), ["all"]) == [0.0]
+    assert Bm25Index([], []).coverage(words, ["all"]) == [0.0]
+
+
+def test_coverage_reads_a_saved_index_as_the_one_built(tmp_path):
+    index = covered_index()
+    index.save(tmp_path / "saved")
+    loaded = Bm25Index.load(tmp_path / "saved")
+    words = query_words("deriva genética em populações")
+    assert loaded.coverage(words, list(COVERED)) == index.coverage(words, list(COVERED))
 
 
 def test_cache_rebuilds_only_when_the_version_moves():

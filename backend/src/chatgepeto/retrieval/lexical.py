@@ -96,6 +96,13 @@ def analyze_query(text: str) -> list[str]:
     return list(dict.fromkeys(_stem(words, "pt") + _stem(words, "en")))
 
 
+def query_words(text: str) -> list[frozenset[str]]:
+    """Each distinct word of a question as its terms, the Portuguese and the English stem
+    (`analyze_query`'s terms, grouped by the word they come from)."""
+    words = list(dict.fromkeys(_words(text)))
+    return [frozenset(pair) for pair in zip(_stem(words, "pt"), _stem(words, "en"), strict=True)]
+
+
 @dataclass(frozen=True)
 class LexicalHit:
     chunk_id: str
@@ -183,6 +190,7 @@ class Bm25Index:
         """`terms`: each chunk's terms (`analyze`; none holds a space)."""
         self.ids = list(ids)
         self._retriever: bm25s.BM25 | None = None
+        self._rows: dict[str, int] | None = None  # chunk id → row, built at the first need
         if self.ids:
             self._retriever = _bm25s_index([" ".join(t) for t in terms])
 
@@ -210,6 +218,41 @@ class Bm25Index:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [LexicalHit(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def coverage(self, words: Sequence[frozenset[str]], chunk_ids: Sequence[str]) -> list[float]:
+        """For each chunk, the share of the question's words it holds, each word weighed by
+        its idf: 1.0 when it holds them all. A word counts when the chunk holds one of its
+        terms (`query_words`), at that term's idf; words no chunk holds are left out, as they
+        tell no chunk from another. Read from the postings of the question's terms only."""
+        held = np.zeros(len(chunk_ids))
+        if self._retriever is None or not chunk_ids:
+            return held.tolist()
+        if self._rows is None:
+            self._rows = {chunk_id: row for row, chunk_id in enumerate(self.ids)}
+        targets = np.array([self._rows.get(c, -1) for c in chunk_ids], dtype=np.int64)
+        vocab = self._retriever.vocab_dict
+        indptr = self._retriever.scores["indptr"]
+        indices = self._retriever.scores["indices"]
+        n_docs = len(self.ids)
+        total = 0.0
+        for terms in words:
+            weight = 0.0
+            found = np.zeros(len(chunk_ids))
+            for term in terms:
+                column = vocab.get(term) if term else None
+                if column is None or column + 1 >= len(indptr):
+                    continue
+                # The chunks holding the term, in row order (the index is built sorted).
+                posting = indices[indptr[column] : indptr[column + 1]]
+                if not len(posting):
+                    continue
+                idf = math.log(1 + (n_docs - len(posting) + 0.5) / (len(posting) + 0.5))
+                weight = max(weight, idf)
+                at = np.minimum(np.searchsorted(posting, targets), len(posting) - 1)
+                found = np.where(posting[at] == targets, np.maximum(found, idf), found)
+            total += weight
+            held += found
+        return (held / total).tolist() if total else np.zeros(len(chunk_ids)).tolist()
 
     def save(self, folder: Path) -> None:
         """Write the index into `folder` (which must not exist yet)."""
