@@ -12,6 +12,7 @@ from chatgepeto.retrieval.lexical import (
     LexicalIndexCache,
     analyze,
     analyze_query,
+    cognates,
     fold,
     query_words,
 )
@@ -48,13 +49,43 @@ def test_bm25_ranks_the_matching_passage_first():
     assert Bm25Index([], []).search(["x"], 3) == []
 
 
-def test_query_words_group_each_words_two_stems():
+def test_query_words_group_each_words_terms():
     question = "Seleção natural e seleções: selection, seleção!"
     words = query_words(question)
-    # One entry per distinct word (stop words out), its Portuguese and English stems.
-    assert words[0] == frozenset({"seleca", "selecao"})
+    # One entry per distinct word (stop words out): its Portuguese and English stems, and the
+    # English stem of its English cognate ("selection").
+    assert words[0] == frozenset({"seleca", "selecao", "select"})
     assert len(words) == 4
     assert {term for word in words for term in word} == set(analyze_query(question))
+
+
+def test_a_word_reads_as_its_cognate_in_the_other_language():
+    assert cognates("selecao") == ("selection", None)
+    assert cognates("selection") == (None, "selecao")
+    assert cognates("funcao") == ("function", None)
+    assert cognates("variavel")[0] == "variable"
+    assert cognates("variability")[1] == "variabilidade"
+    assert cognates("genetica")[0] == "genetic"
+    assert cognates("dna") == (None, None)
+    assert cognates("ia") == (None, None)  # no root left: not a cognate
+
+
+def test_a_question_finds_material_in_the_other_language_by_its_cognates():
+    # BM25 alone, so that only the question's terms can find the passages: a Portuguese
+    # question finds the English passage, an English one the Portuguese passage, through the
+    # words the two languages share ("variável"/"variable", "seleção"/"selection").
+    texts = {
+        "en": "Python variables are names; a mutable object can change after it is made.",
+        "pt": "A seleção natural age sobre a variabilidade das populações.",
+        "other": "Strings hold text and are immutable sequences of characters.",
+    }
+    index = Bm25Index(
+        list(texts), [analyze(t, k if k != "other" else "en") for k, t in texts.items()]
+    )
+    assert top(index, "o que é uma variável mutável?")[0] == "en"
+    assert top(index, "natural selection acts on variability")[0] == "pt"
+    variable = next(w for w in query_words("variável mutável") if "variavel" in w)
+    assert "variabl" in variable  # the English stem of its cognate, for the coverage too
 
 
 COVERED = {
