@@ -34,15 +34,20 @@ def test_stop_words_of_both_languages_are_dropped():
     assert analyze_query("what is the and of") == []
 
 
+def index_of(texts: dict[str, str], english: set[str]) -> Bm25Index:
+    """A BM25 index of `texts` by id, the ids in `english` English, the others Portuguese."""
+    return Bm25Index(
+        list(texts), [analyze(t, "en" if k in english else "pt") for k, t in texts.items()]
+    )
+
+
 def test_bm25_ranks_the_matching_passage_first():
     texts = {
         "a": "A deriva genética muda frequências alélicas em populações pequenas.",
         "b": "A seleção natural favorece variações vantajosas.",
         "c": "Python lists are mutable sequences.",
     }
-    index = Bm25Index(
-        list(texts), [analyze(t, "pt" if k != "c" else "en") for k, t in texts.items()]
-    )
+    index = index_of(texts, {"c"})
     assert [h.chunk_id for h in index.search(analyze_query("deriva genetica"), 3)] == ["a"]
     assert index.search(analyze_query("mutable lists"), 3)[0].chunk_id == "c"
     assert index.search(analyze_query("xyzzy"), 3) == []
@@ -79,9 +84,7 @@ def test_a_question_finds_material_in_the_other_language_by_its_cognates():
         "pt": "A seleção natural age sobre a variabilidade das populações.",
         "other": "Strings hold text and are immutable sequences of characters.",
     }
-    index = Bm25Index(
-        list(texts), [analyze(t, k if k != "other" else "en") for k, t in texts.items()]
-    )
+    index = index_of(texts, {"en", "other"})
     assert top(index, "o que é uma variável mutável?")[0] == "en"
     assert top(index, "natural selection acts on variability")[0] == "pt"
     variable = next(w for w in query_words("variável mutável") if "variavel" in w)
@@ -99,9 +102,7 @@ COVERED = {
 
 
 def covered_index() -> Bm25Index:
-    return Bm25Index(
-        list(COVERED), [analyze(t, "en" if k == "none" else "pt") for k, t in COVERED.items()]
-    )
+    return index_of(COVERED, {"none"})
 
 
 def test_coverage_is_the_idf_weighted_share_of_the_questions_words():
