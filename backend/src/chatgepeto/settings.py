@@ -243,8 +243,8 @@ class RetrievalSettings(_Group):
     rrf_k: int = Field(default=10, ge=1)
     # The fused top ten ordered again with how much of the question each passage holds (its
     # words weighed by their idf): + this weight × the coverage's z-score, in the fused
-    # scores' units. 0 turns it off. Chosen on the course questions' tuning half
-    # (docs/benchmarks.md, issue 14); hybrid retrieval only (it reads the BM25 index).
+    # scores' units. 0 turns it off. Chosen on the tuning halves of the course questions and
+    # of SciFact (docs/benchmarks.md, issue 14); hybrid retrieval only (it reads BM25's index).
     coverage_weight: float = Field(default=0.5, ge=0, le=5)
     # A collection's BM25 index is rebuilt in full when the collection changes (an upload, a
     # delete). From this many chunks on, the rebuild runs on a thread while searches keep

@@ -117,6 +117,12 @@ class FusionWeights:
 Scored = Sequence[tuple[str, float]]  # (chunk id, score: higher is better), best first
 
 
+def mean_and_spread(values: Sequence[float]) -> tuple[float, float]:
+    """The mean and standard deviation (population) of `values`, which are not empty."""
+    mean = sum(values) / len(values)
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+
+
 def weighted_fusion(
     lists: Mapping[str, Scored],
     weights: FusionWeights,
@@ -134,8 +140,8 @@ def weighted_fusion(
         if not scored:
             continue
         values = [score for _, score in scored]
-        mean = sum(values) / len(values)
-        spread = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values)) or 1.0
+        mean, spread = mean_and_spread(values)
+        spread = spread or 1.0
         floor = (min(values) - mean) / spread
         stats[name] = (floor, {cid: (score - mean) / spread for cid, score in scored})
     fused = dict.fromkeys((cid for _, z in stats.values() for cid in z), 0.0)
@@ -165,9 +171,8 @@ def weigh_coverage(
     cover = list(coverage[: len(top)])
     if len(top) < 2 or not weight:
         return list(ranked)
-    mean, cover_mean = sum(s for _, s in top) / len(top), sum(cover) / len(top)
-    spread = math.sqrt(sum((s - mean) ** 2 for _, s in top) / len(top))
-    cover_spread = math.sqrt(sum((c - cover_mean) ** 2 for c in cover) / len(top))
+    _, spread = mean_and_spread([score for _, score in top])
+    cover_mean, cover_spread = mean_and_spread(cover)
     if not spread or not cover_spread:
         return list(ranked)
     scale = weight * spread / cover_spread
@@ -332,12 +337,10 @@ class HybridRetriever:
         mode = mode or self.default_mode
         depth = max(k, self.candidate_k)
         lists = {} if mode == "bm25" else self._dense_rankings(collection_id, question, depth)
-        index = self._lexical_index(collection_id) if mode in ("hybrid", "bm25") else None
-        if index is not None:
-            hits = index.search(analyze_query(question), depth)
+        index = None if mode == "dense" else self._lexical_index(collection_id)
+        if mode != "dense":
+            hits = index.search(analyze_query(question), depth) if index is not None else []
             lists[BM25] = [(hit.chunk_id, hit.score) for hit in hits]
-        elif mode == "bm25":
-            lists[BM25] = []
         languages, reference_lists = self._candidates(
             {cid for scored in lists.values() for cid, _ in scored}
         )

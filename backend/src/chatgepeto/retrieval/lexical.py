@@ -145,15 +145,17 @@ def cognates(word: str) -> tuple[str | None, str | None]:
     return _swap_ending(word, _PT_TO_EN), _swap_ending(word, _EN_TO_PT)
 
 
-def _word_terms(word: str) -> list[str]:
-    """A question word's terms: its Portuguese and English stems, and its cognates' stems."""
+@lru_cache(maxsize=8192)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """A question word's terms: its Portuguese and English stems, and its cognates' stems
+    (cached: a search reads them twice, for BM25 and for the coverage, and words recur)."""
     terms = [*_stem([word], "pt"), *_stem([word], "en")]
     english, portuguese = cognates(word)
     if english:
         terms += _stem([english], "en")
     if portuguese:
         terms += _stem([portuguese], "pt")
-    return list(dict.fromkeys(terms))
+    return tuple(dict.fromkeys(terms))
 
 
 def analyze_query(text: str) -> list[str]:
@@ -184,6 +186,11 @@ _UNFINISHED_SAVE_SECONDS = 600
 Loader = Callable[[], tuple[list[str], list[str]]]
 
 K1, B = 1.2, 0.75
+
+
+def bm25_idf(df: int, n_docs: int) -> float:
+    """Lucene's BM25 idf of a term held by `df` of `n_docs` chunks, as bm25s computes it."""
+    return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
 
 
 _BLOCK = 4096  # documents whose token strings are alive at once while ids are assigned
@@ -230,7 +237,7 @@ def _bm25s_index(joined: Sequence[str]) -> bm25s.BM25:
     del key, first
     df = np.bincount(cols, minlength=len(vocab))
     # As bm25s computes them: idf with math.log, kept in float32; the rest in float64.
-    idf = np.array([math.log(1 + (n_docs - d + 0.5) / (d + 0.5)) for d in df.tolist()])
+    idf = np.array([bm25_idf(d, n_docs) for d in df.tolist()])
     idf = idf.astype(np.float32).astype(np.float64)
     norm = K1 * ((1 - B) + B * doc_lengths[rows] / doc_lengths.mean())
     indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
@@ -304,20 +311,19 @@ class Bm25Index:
             weight = 0.0
             found = np.zeros(len(chunk_ids))
             for term in terms:
-                column = vocab.get(term) if term else None
+                column = vocab.get(term)
+                # bm25s's empty token has no column; every other term is in some chunk.
                 if column is None or column + 1 >= len(indptr):
                     continue
                 # The chunks holding the term, in row order (the index is built sorted).
                 posting = indices[indptr[column] : indptr[column + 1]]
-                if not len(posting):
-                    continue
-                idf = math.log(1 + (n_docs - len(posting) + 0.5) / (len(posting) + 0.5))
+                idf = bm25_idf(len(posting), n_docs)
                 weight = max(weight, idf)
                 at = np.minimum(np.searchsorted(posting, targets), len(posting) - 1)
                 found = np.where(posting[at] == targets, np.maximum(found, idf), found)
             total += weight
             held += found
-        return (held / total).tolist() if total else np.zeros(len(chunk_ids)).tolist()
+        return (held / total if total else held).tolist()
 
     def save(self, folder: Path) -> None:
         """Write the index into `folder` (which must not exist yet)."""
